@@ -1,0 +1,24 @@
+/* Leveled logging to stderr (or syslog), one write(2) per line. */
+#pragma once
+
+#include <stdbool.h>
+#include <syslog.h>
+
+/* Set the threshold (LOG_DEBUG with -d, LOG_INFO otherwise) and detect
+ * journald: when JOURNAL_STREAM names our stderr, lines get "<N>" prefixes so
+ * the journal stores their priority. */
+void log_setup(bool debug, bool use_syslog);
+
+/* True when messages at prio would be written. */
+bool log_enabled(int prio);
+
+/* Format one line and write it with a single write(2). Lines longer than the
+ * fixed buffer are cut, never split. No allocation: safe under memory
+ * pressure. */
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...)    log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)   log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)   log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)  log_msg(LOG_DEBUG, __VA_ARGS__)

@@ -1,0 +1,35 @@
+/* The I/O seam: every read of /proc (or of a fixture tree standing in for it)
+ * goes through a directory descriptor, so tests point it at tests/fixtures. */
+#pragma once
+
+#include <stddef.h>
+
+struct procfs {
+	int root_fd;	/* O_DIRECTORY descriptor of /proc or a fixture root */
+};
+
+#define PROCFS_INIT { .root_fd = -1 }
+
+/* Open path as the procfs root. Returns 0 or -errno. */
+int procfs_open(struct procfs *procfs, const char *path);
+
+/* Close the root; safe on a procfs that was never opened. */
+void procfs_close(struct procfs *procfs);
+
+/* Open path (relative to dirfd) read-only, close-on-exec, into *fd.
+ * Returns 0 or -errno. */
+int procfs_open_file(int dirfd, const char *path, int *fd);
+
+/* Read the whole file behind fd from offset 0 into buf and NUL-terminate it.
+ * Returns the length (>= 0), -EFBIG when the file did not fit (buf then holds
+ * the truncated start), or -errno. Uses pread, so a descriptor kept open is
+ * re-read without seeking. */
+long procfs_read_fd(int fd, char *buf, size_t size);
+
+/* openat + procfs_read_fd + close. Returns as procfs_read_fd. */
+long procfs_read_file(int dirfd, const char *path, char *buf, size_t size);
+
+/* Close *fd if open and set it to -1; for __attribute__((cleanup)). */
+void procfs_closep(int *fd);
+
+#define _cleanup_close_ __attribute__((cleanup(procfs_closep)))

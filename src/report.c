@@ -1,0 +1,38 @@
+#include "report.h"
+
+#include <stdio.h>
+
+uint32_t report_centi(uint64_t part, uint64_t total)
+{
+	if (total == 0 || part >= total)
+		return 10000;
+	/* part < total <= 2^50, so part * 10000 stays below 2^64. */
+	return (uint32_t)(part * 10000 / total);
+}
+
+uint32_t report_centi_nearest(uint64_t part, uint64_t total)
+{
+	if (total == 0 || part >= total)
+		return 10000;
+	return (uint32_t)((part * 10000 + total / 2) / total);
+}
+
+const char *report_format_memory(char *buf, size_t len, const struct meminfo *mi,
+				 const struct psi *psi)
+{
+	uint32_t mem = report_centi(mi->mem_available_kib, mi->mem_total_kib);
+	uint32_t swap = report_centi(mi->swap_free_kib, mi->swap_total_kib);
+	int n;
+
+	n = snprintf(buf, len,
+		     "MemAvailable %llu MiB of %llu MiB (%u.%02u%%), SwapFree %llu MiB of %llu MiB (%u.%02u%%)",
+		     (unsigned long long)(mi->mem_available_kib / 1024),
+		     (unsigned long long)(mi->mem_total_kib / 1024), mem / 100, mem % 100,
+		     (unsigned long long)(mi->swap_free_kib / 1024),
+		     (unsigned long long)(mi->swap_total_kib / 1024), swap / 100, swap % 100);
+	if (psi && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", PSI full avg10 %u.%02u some avg10 %u.%02u",
+			 psi->full.avg10_centi / 100, psi->full.avg10_centi % 100,
+			 psi->some.avg10_centi / 100, psi->some.avg10_centi % 100);
+	return buf;
+}

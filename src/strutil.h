@@ -1,0 +1,19 @@
+/* Strict number parsing shared by the /proc parsers and the flag parser. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Parse a decimal unsigned number at s (no sign, no leading space) into *out
+ * and point *end past its digits. Returns 0, -EINVAL when s holds no digit,
+ * or -ERANGE when the value exceeds max. */
+int strutil_parse_u64(const char *s, const char **end, uint64_t max, uint64_t *out);
+
+/* Parse a signed decimal (optional '-') within [min, max]. Returns as above. */
+int strutil_parse_i64(const char *s, const char **end, int64_t min, int64_t max, int64_t *out);
+
+/* Skip spaces and tabs; returns the first other character's address. */
+const char *strutil_skip_blanks(const char *s);
+
+/* True when s starts with prefix. */
+bool strutil_startswith(const char *s, const char *prefix);

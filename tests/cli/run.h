@@ -1,0 +1,85 @@
+/* Run the built oomguard binary and capture what it prints. For CLI tests
+ * only: the binary is only ever run with --help, --version, bad flags,
+ * --list or --dryrun against fixture trees, so it never signals anything. */
+#pragma once
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct run_result {
+	int status;		/* exit status, or 128+signal */
+	char out[65536];
+	char err[65536];
+};
+
+static void drain(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+}
+
+/* Runs $OOMGUARD_BIN with args (NULL-terminated); stdout and stderr go to
+ * temporary files so that neither pipe can fill and block the child. */
+static void run_oomguard(struct run_result *res, const char *const *args)
+{
+	const char *bin = getenv("OOMGUARD_BIN");
+	char *argv[64];
+	int argc = 0, status;
+	FILE *out = tmpfile(), *err = tmpfile();
+	pid_t pid;
+
+	cr_assert_not_null(bin, "OOMGUARD_BIN not set");
+	cr_assert(out && err);
+	argv[argc++] = (char *)bin;
+	while (*args && argc < 63)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fileno(out), 1);
+		dup2(fileno(err), 2);
+		unsetenv("JOURNAL_STREAM");
+		execv(bin, argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	lseek(fileno(out), 0, SEEK_SET);
+	lseek(fileno(err), 0, SEEK_SET);
+	drain(fileno(out), res->out, sizeof(res->out));
+	drain(fileno(err), res->err, sizeof(res->err));
+	fclose(out);
+	fclose(err);
+}
+
+#define RUN(res, ...) run_oomguard(res, (const char *const[]){ __VA_ARGS__, NULL })
+
+static inline const char *fixture(const char *name)
+{
+	static char path[8][512];
+	static int slot;
+	char *p = path[slot++ % 8];
+
+	snprintf(p, 512, "%s/%s", getenv("OOMGUARD_FIXTURES"), name);
+	return p;
+}
+
+static inline int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}

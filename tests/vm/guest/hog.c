@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * hog: allocate and touch anonymous memory at a chosen rate, then hold it.
+ *
+ *   hog [-n NAME] [-a OOM_SCORE_ADJ] [-m MIB] [-r MIB_PER_S] [-p touch|half]
+ *       [-c CGROUP_DIR]
+ *
+ *   -n  process name (comm), so that oomguard's --avoid/--prefer can match it
+ *   -a  oom_score_adj to set on itself (default 0: the guest's init runs at
+ *       -1000 so that the harness is never a victim, and children inherit it)
+ *   -m  stop growing at MIB and hold (0, the default: grow until killed)
+ *   -r  growth rate in MiB/s (0, the default: as fast as the CPU allows)
+ *   -p  page content: "touch" writes one byte per page (fastest); "half"
+ *       (default) fills half of each page with pseudo-random bytes so that
+ *       zram compresses it about 2:1, like real heap data, instead of storing
+ *       same-filled pages for free
+ *   -c  join this cgroup v2 directory before allocating (scenario 7)
+ *
+ * Once the target size is reached it writes "H <pid>\n" to fd 3 when that is
+ * open: the guest's supervise helper uses it to know that nothing is still
+ * growing. Runs only inside the test VM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1024UL * 1024UL)
+#define PAGE 4096UL
+
+static void die(const char *what)
+{
+	fprintf(stderr, "hog: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		die(path);
+	close(fd);
+}
+
+static uint64_t xorshift_state = 88172645463325252ULL;
+
+static uint64_t xorshift(void)
+{
+	xorshift_state ^= xorshift_state << 13;
+	xorshift_state ^= xorshift_state >> 7;
+	xorshift_state ^= xorshift_state << 17;
+	return xorshift_state;
+}
+
+/* Fill one MiB chunk; returns nothing, the point is the page faults. */
+static void fill_chunk(unsigned char *chunk, int half_random)
+{
+	for (unsigned long off = 0; off < MIB; off += PAGE) {
+		if (half_random) {
+			uint64_t *words = (uint64_t *)(chunk + off);
+
+			for (unsigned long i = 0; i < PAGE / 2 / sizeof(*words); i++)
+				words[i] = xorshift();
+		} else {
+			chunk[off] = 1;
+		}
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = NULL, *cgroup = NULL, *adj = "0";
+	unsigned long target_mib = 0;
+	double rate_mib_s = 0;
+	int half_random = 1, opt;
+
+	while ((opt = getopt(argc, argv, "n:a:m:r:p:c:")) != -1) {
+		switch (opt) {
+		case 'n': name = optarg; break;
+		case 'a': adj = optarg; break;
+		case 'm': target_mib = strtoul(optarg, NULL, 10); break;
+		case 'r': rate_mib_s = strtod(optarg, NULL); break;
+		case 'p': half_random = strcmp(optarg, "touch") != 0; break;
+		case 'c': cgroup = optarg; break;
+		default:
+			fprintf(stderr, "usage: hog [-n NAME] [-a ADJ] [-m MIB] [-r MIB/S] [-p touch|half] [-c CGROUP]\n");
+			return 2;
+		}
+	}
+	if (name && prctl(PR_SET_NAME, name) != 0)
+		die("prctl");
+	write_file("/proc/self/oom_score_adj", adj);
+	if (cgroup) {
+		char path[512], pid[32];
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		write_file(path, pid);
+	}
+	xorshift_state ^= (uint64_t)getpid() << 32;
+
+	double start = now_s();
+
+	for (unsigned long mib = 0; target_mib == 0 || mib < target_mib; mib++) {
+		/* One mapping per MiB: no realloc copies, and the kernel sees a
+		 * steady stream of faults like a leaking heap. */
+		unsigned char *chunk = mmap(NULL, MIB, PROT_READ | PROT_WRITE,
+					    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (chunk == MAP_FAILED)
+			die("mmap");
+		fill_chunk(chunk, half_random);
+		if (rate_mib_s > 0) {
+			double due = start + (double)(mib + 1) / rate_mib_s;
+			double wait = due - now_s();
+
+			if (wait > 0) {
+				struct timespec ts = {
+					.tv_sec = (time_t)wait,
+					.tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9),
+				};
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+
+	char msg[32];
+	int len = snprintf(msg, sizeof(msg), "H %d\n", getpid());
+
+	if (fcntl(3, F_GETFD) != -1 && write(3, msg, (size_t)len) < 0)
+		die("write fd 3");
+	for (;;)
+		pause();
+}
