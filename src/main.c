@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "list.h"
 #include "log.h"
 #include "loop.h"
 #include "procfs.h"
@@ -70,6 +71,14 @@ int main(int argc, char **argv)
 	}
 
 	log_setup(cfg.debug, false);
+	if (cfg.action == CONFIG_LIST) {
+		r = list_print(stdout, &cfg, &procfs);
+		if (r < 0)
+			fprintf(stderr, "oomguard: --list: %s\n", strerror(-r));
+		procfs_close(&procfs);
+		config_free(&cfg);
+		return r < 0 ? 1 : 0;
+	}
 	install_signals();
 	r = loop_run(&cfg, &procfs, &stop_requested);
 

@@ -81,3 +81,54 @@ Test(cli, dryrun_plenty_of_memory_does_nothing)
 	cr_expect(strstr(res.err, "would send") == NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "MemAvailable 23854 MiB of 24105 MiB") != NULL, "%s", res.err);
 }
+
+#include "../unit/fixture.h"
+
+Test(cli, list_ranks_candidates_with_policy_marks)
+{
+	char *root = fixture_create(4194304, 100000, 0, 0);
+	const struct fake_proc procs[] = {
+		{ .pid = 1, .comm = "systemd", .rss_kib = 9000 },
+		{ .pid = 2, .comm = "kthreadd", .flags = 0x00200000u },
+		{ .pid = 100, .comm = "postgres", .rss_kib = 1500000, .uid = 0, .cgroup = "/system.slice/postgresql.service" },
+		{ .pid = 200, .comm = "Web Content", .rss_kib = 100000, .adj = 300, .uid = 1000 },
+		{ .pid = 300, .comm = "sshd", .rss_kib = 5000, .adj = -1000 },
+		{ .pid = 400, .comm = "evil\nname", .rss_kib = 50 },
+	};
+	char *postgres, *web, *evil;
+
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+		fixture_add(root, &procs[i]);
+	RUN(&res, "--list", "--procfs", root, "--avoid", "unit:^postgresql");
+	cr_expect_eq(res.status, 0, "%s", res.err);
+	cr_expect(strncmp(res.out, "    PID OOM_SCORE", 17) == 0, "%s", res.out);
+	cr_expect(strstr(res.out, "RSS_KIB") && strstr(res.out, "SWAP_KIB") && strstr(res.out, "USER") &&
+		  strstr(res.out, "NAME") && strstr(res.out, "ADJ"), "%s", res.out);
+	cr_expect_eq(count_lines(res.out), 4, "header + 3 candidates:\n%s", res.out);
+	web = strstr(res.out, "Web Content");
+	postgres = strstr(res.out, "postgres ");
+	evil = strstr(res.out, "evil\\x0aname");
+	cr_assert(web && postgres && evil, "%s", res.out);
+	cr_expect(web < postgres, "the avoided postgres ranks below the tab:\n%s", res.out);
+	cr_expect(strstr(res.out, "postgresql.service") != NULL, "%s", res.out);
+	cr_expect(strstr(res.out, "sshd") == NULL && strstr(res.out, "systemd") == NULL &&
+		  strstr(res.out, "kthreadd") == NULL, "%s", res.out);
+	fixture_destroy(root);
+}
+
+Test(cli, list_with_ignore_and_bad_regex)
+{
+	char *root = fixture_create(4194304, 100000, 0, 0);
+	const struct fake_proc a = { .pid = 100, .comm = "alpha", .rss_kib = 1000 };
+	const struct fake_proc b = { .pid = 200, .comm = "beta", .rss_kib = 2000 };
+
+	fixture_add(root, &a);
+	fixture_add(root, &b);
+	RUN(&res, "--list", "--procfs", root, "--ignore", "^beta$");
+	cr_expect_eq(res.status, 0);
+	cr_expect(strstr(res.out, "alpha") != NULL && strstr(res.out, "beta") == NULL, "%s", res.out);
+	RUN(&res, "--list", "--procfs", root, "--ignore", "cmdline:(");
+	cr_expect_eq(res.status, 2);
+	cr_expect_eq(count_lines(res.err), 1, "%s", res.err);
+	fixture_destroy(root);
+}

@@ -1,0 +1,208 @@
+#include "pidinfo.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "strutil.h"
+
+/* Move past one space-separated field. Returns NULL when none is left. */
+static const char *next_field(const char *p)
+{
+	while (*p && *p != ' ' && *p != '\n')
+		p++;
+	if (*p != ' ')
+		return NULL;
+	return p + 1;
+}
+
+int pidinfo_parse_stat(const char *buf, struct proc_sample *out)
+{
+	const char *open = strchr(buf, '(');
+	const char *close = strrchr(buf, ')');
+	const char *p, *end;
+	uint64_t value;
+	int64_t svalue;
+	size_t comm_len;
+
+	if (!open || !close || close < open)
+		return -EINVAL;
+	if (strutil_parse_i64(buf, &end, 1, INT_MAX, &svalue) < 0 || end + 1 != open)
+		return -EINVAL;
+	out->pid = (pid_t)svalue;
+	comm_len = (size_t)(close - open - 1);
+	if (comm_len >= sizeof(out->comm))
+		comm_len = sizeof(out->comm) - 1;
+	memcpy(out->comm, open + 1, comm_len);
+	out->comm[comm_len] = '\0';
+
+	/* After ") ": field 3 state, 4 ppid, 5 pgrp, 6..8 skipped, 9 flags,
+	 * 10..21 skipped, 22 starttime. */
+	p = close + 1;
+	if (*p != ' ' || !p[1] || p[2] != ' ')
+		return -EINVAL;
+	out->state = p[1];
+	p += 3;
+	if (strutil_parse_i64(p, &end, 0, INT_MAX, &svalue) < 0 || *end != ' ')
+		return -EINVAL;
+	out->ppid = (pid_t)svalue;
+	p = end + 1;
+	if (strutil_parse_i64(p, &end, 0, INT_MAX, &svalue) < 0 || *end != ' ')
+		return -EINVAL;
+	out->pgrp = (pid_t)svalue;
+	p = end + 1;
+	for (int field = 6; field < 9; field++)
+		if (!(p = next_field(p)))
+			return -EINVAL;
+	if (strutil_parse_u64(p, &end, UINT_MAX, &value) < 0 || *end != ' ')
+		return -EINVAL;
+	out->flags = (unsigned)value;
+	p = end + 1;
+	for (int field = 10; field < 22; field++)
+		if (!(p = next_field(p)))
+			return -EINVAL;
+	if (strutil_parse_u64(p, &end, UINT64_MAX, &out->starttime) < 0 ||
+	    (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -EINVAL;
+	return 0;
+}
+
+/* "VmRSS:\t   12345 kB" -> 12345. */
+static int parse_kib(const char *p, uint64_t *kib)
+{
+	const char *end;
+
+	p = strutil_skip_blanks(p);
+	/* 2^50 KiB, as for meminfo: a bound that keeps sums in 64 bits. */
+	if (strutil_parse_u64(p, &end, UINT64_C(1) << 50, kib) < 0)
+		return -EINVAL;
+	if (strncmp(end, " kB", 3) != 0 || (end[3] != '\n' && end[3] != '\0'))
+		return -EINVAL;
+	return 0;
+}
+
+int pidinfo_parse_status(const char *buf, struct proc_sample *out)
+{
+	bool have_uid = false;
+	const char *line = buf;
+
+	out->has_mm = false;
+	out->rss_kib = out->swap_kib = out->pte_kib = 0;
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		int r = 0;
+
+		if (strutil_startswith(line, "Uid:")) {
+			const char *end;
+			uint64_t uid;
+
+			r = strutil_parse_u64(strutil_skip_blanks(line + 4), &end, UINT32_MAX - 1, &uid);
+			if (r == 0 && *end != '\t' && *end != ' ')
+				r = -EINVAL;
+			out->uid = (uid_t)uid;
+			have_uid = r == 0;
+		} else if (strutil_startswith(line, "VmRSS:")) {
+			r = parse_kib(line + 6, &out->rss_kib);
+			out->has_mm = r == 0;
+		} else if (strutil_startswith(line, "VmSwap:")) {
+			r = parse_kib(line + 7, &out->swap_kib);
+		} else if (strutil_startswith(line, "VmPTE:")) {
+			r = parse_kib(line + 6, &out->pte_kib);
+		}
+		if (r < 0)
+			return -EINVAL;
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	return have_uid ? 0 : -EINVAL;
+}
+
+int pidinfo_parse_oom_score_adj(const char *buf, int *adj)
+{
+	const char *end;
+	int64_t value;
+
+	if (strutil_parse_i64(buf, &end, -1000, 1000, &value) < 0)
+		return -EINVAL;
+	if (*end == '\n')
+		end++;
+	if (*end != '\0')
+		return -EINVAL;
+	*adj = (int)value;
+	return 0;
+}
+
+int pidinfo_parse_cgroup(const char *buf, char *out, size_t len)
+{
+	const char *line = buf, *found = NULL;
+
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+
+		if (strutil_startswith(line, "0::")) {
+			found = line + 3;
+			break;
+		}
+		if (!found && strutil_startswith(line + strspn(line, "0123456789"), ":name=systemd:"))
+			found = strchr(line, ':') + strlen(":name=systemd:");
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	if (!found || len == 0)
+		return -ENOENT;
+	{
+		size_t n = strcspn(found, "\n");
+
+		if (n >= len)
+			n = len - 1;
+		memcpy(out, found, n);
+		out[n] = '\0';
+	}
+	return 0;
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+const char *pidinfo_unit_from_cgroup(const char *cgroup, char *out, size_t len)
+{
+	const char *end = cgroup + strlen(cgroup);
+
+	out[0] = '\0';
+	while (end > cgroup) {
+		const char *start = end;
+
+		while (start > cgroup && start[-1] != '/')
+			start--;
+		if (ends_with(start, (size_t)(end - start), ".service") ||
+		    ends_with(start, (size_t)(end - start), ".scope")) {
+			size_t n = (size_t)(end - start);
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(out, start, n);
+			out[n] = '\0';
+			break;
+		}
+		end = start > cgroup ? start - 1 : cgroup;
+	}
+	return out;
+}
+
+char *pidinfo_join_cmdline(char *buf, size_t len)
+{
+	/* Trailing NULs end the last argument; inner ones separate arguments. */
+	while (len > 0 && buf[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[len] = '\0';
+	return buf;
+}

@@ -1,0 +1,66 @@
+/* Pure parsers for the per-process files under /proc/PID, and the sample a
+ * scan produces for each process. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* TASK_COMM_LEN is 16 today; 64 leaves room for kernels that lengthen it
+ * (kernel threads already show longer names in some trees). */
+#define PIDINFO_COMM_MAX 64
+
+/* PF_KTHREAD from include/linux/sched.h: the flags word in /proc/PID/stat
+ * (field 9) has it set for kernel threads. */
+#define PIDINFO_PF_KTHREAD 0x00200000u
+
+struct proc_sample {
+	pid_t pid;
+	pid_t ppid;
+	pid_t pgrp;
+	char state;			/* R, S, D, Z, ... */
+	unsigned flags;			/* task flags (PF_*) */
+	uint64_t starttime;		/* clock ticks after boot: identity with pid */
+	char comm[PIDINFO_COMM_MAX];	/* as the kernel has it, may hold spaces and ')' */
+	uid_t uid;			/* real uid */
+	bool has_mm;			/* status has VmRSS: not a kthread/zombie */
+	uint64_t rss_kib;		/* VmRSS = RssAnon + RssFile + RssShmem */
+	uint64_t swap_kib;		/* VmSwap */
+	uint64_t pte_kib;		/* VmPTE */
+	int oom_score_adj;		/* -1000..1000 */
+};
+
+/* Parse /proc/PID/stat:
+ *   1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 ... 22:starttime ...
+ * comm is taken between the first '(' and the LAST ')', so names holding
+ * ") " cannot shift the fields. Fills pid, comm, state, ppid, pgrp, flags,
+ * starttime. Returns 0 or -EINVAL. */
+int pidinfo_parse_stat(const char *buf, struct proc_sample *out);
+
+/* Parse /proc/PID/status for Uid (real), VmRSS, VmSwap and VmPTE:
+ *   Uid:	1000	1000	1000	1000
+ *   VmRSS:	   12345 kB
+ * Kernel threads and zombies have no Vm* lines: has_mm is then false and
+ * the sizes 0. Returns 0 or -EINVAL (no Uid line, malformed number). */
+int pidinfo_parse_status(const char *buf, struct proc_sample *out);
+
+/* Parse /proc/PID/oom_score_adj ("-1000".."1000" and a newline).
+ * Returns 0 or -EINVAL. */
+int pidinfo_parse_oom_score_adj(const char *buf, int *adj);
+
+/* Find the cgroup path in /proc/PID/cgroup text: the unified "0::/path" line,
+ * or on a v1-only system the "name=systemd" one:
+ *   0::/system.slice/nginx.service
+ * Copies it into out (NUL-terminated, cut to len). Returns 0 or -ENOENT. */
+int pidinfo_parse_cgroup(const char *buf, char *out, size_t len);
+
+/* The systemd unit of a cgroup path: its last component ending in
+ * ".service" or ".scope" ("/user.slice/user-1000.slice/session-2.scope" ->
+ * "session-2.scope"). Copies it into out; empty when there is none.
+ * Returns out. */
+const char *pidinfo_unit_from_cgroup(const char *cgroup, char *out, size_t len);
+
+/* Turn the NUL-separated /proc/PID/cmdline bytes (len of them) into one
+ * space-separated string in place. Returns buf. */
+char *pidinfo_join_cmdline(char *buf, size_t len);

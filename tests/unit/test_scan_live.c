@@ -1,0 +1,159 @@
+/* Our oom_score must equal the kernel's /proc/PID/oom_score for every
+ * process of this machine, except one whose memory changed between the
+ * reads. Mismatches are re-read; a stable one fails the test. Read-only. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "badness.h"
+#include "meminfo.h"
+#include "scan.h"
+
+struct live {
+	uint64_t totalpages;
+	unsigned page_kib;
+	unsigned compared, mismatched;
+	pid_t mismatch_pids[256];
+	long ours[256];
+};
+
+static long kernel_oom_score(pid_t pid)
+{
+	char path[64];
+	long score = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &score) != 1)
+		score = -1;
+	fclose(f);
+	return score;
+}
+
+static void visit(const struct proc_sample *p, const struct badness_text *text, void *ctx)
+{
+	struct live *l = ctx;
+	long ours = badness_oom_score(badness_points(p, l->totalpages, l->page_kib), l->totalpages);
+	long theirs = kernel_oom_score(p->pid);
+
+	(void)text;
+	if (theirs < 0)
+		return;	/* exited meanwhile */
+	l->compared++;
+	if (ours != theirs && l->mismatched < 256) {
+		l->mismatch_pids[l->mismatched] = p->pid;
+		l->ours[l->mismatched++] = ours;
+	}
+}
+
+static uint64_t live_totalpages(unsigned page_kib)
+{
+	static char buf[16384];
+	struct meminfo mi;
+	const char *bad;
+	FILE *f = fopen("/proc/meminfo", "r");
+	size_t n;
+
+	cr_assert_not_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	cr_assert_eq(meminfo_parse(buf, &mi, &bad), 0);
+	return badness_totalpages(mi.mem_total_kib, mi.swap_total_kib, page_kib);
+}
+
+/* Re-read one process from scratch; returns 1 when it still mismatches. */
+static int still_mismatches(struct scan *s, pid_t pid, struct live *l, long *ours_out, long *theirs_out)
+{
+	for (int attempt = 0; attempt < 5; attempt++) {
+		struct live one = { .totalpages = l->totalpages, .page_kib = l->page_kib };
+		struct scan_stats saved = s->stats;
+
+		(void)saved;
+		/* Scan everything again but look at this pid only. */
+		cr_assert_eq(scan_each(s, visit, &one), 0);
+		*ours_out = -1;
+		*theirs_out = kernel_oom_score(pid);
+		for (unsigned i = 0; i < one.mismatched; i++)
+			if (one.mismatch_pids[i] == pid)
+				*ours_out = one.ours[i];
+		if (*ours_out < 0)
+			return 0;
+		usleep(20000);
+	}
+	return 1;
+}
+
+/* Children with real, different memory footprints and adjustments, so the
+ * comparison covers more than idle shells scoring 666. Each touches its own
+ * memory (at most 192 MiB) and waits to be killed by this test. */
+static pid_t spawn_child(size_t mib, const char *adj)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char *mem = malloc(mib << 20);
+		FILE *f = fopen("/proc/self/oom_score_adj", "w");
+
+		if (f) {
+			fputs(adj, f);
+			fclose(f);
+		}
+		for (size_t i = 0; mem && i < (mib << 20); i += 4096)
+			mem[i] = 1;
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+Test(scan_live, oom_score_equals_the_kernels)
+{
+	struct procfs procfs = PROCFS_INIT;
+	static struct scan scan;
+	struct live l = { 0 };
+	unsigned stable = 0;
+	pid_t children[] = { spawn_child(192, "0"), spawn_child(64, "700"), spawn_child(32, "-500"),
+			     spawn_child(16, "-1000") };
+
+	l.page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
+	l.totalpages = live_totalpages(l.page_kib);
+	cr_assert_eq(procfs_open(&procfs, "/proc"), 0);
+	cr_assert_eq(scan_open(&scan, &procfs), 0);
+	cr_assert_eq(scan_each(&scan, visit, &l), 0);
+	cr_assert_gt(l.compared, 1, "compared %u processes", l.compared);
+	for (unsigned i = 0; i < l.mismatched; i++) {
+		long ours, theirs;
+
+		if (still_mismatches(&scan, l.mismatch_pids[i], &l, &ours, &theirs)) {
+			cr_log_error("pid %d: ours %ld, kernel %ld", (int)l.mismatch_pids[i], ours, theirs);
+			stable++;
+		}
+	}
+	cr_log_info("compared %u processes, %u first-read mismatches, %u stable", l.compared,
+		    l.mismatched, stable);
+	cr_expect_eq(stable, 0, "%u processes with a stable oom_score mismatch", stable);
+	scan_close(&scan);
+	procfs_close(&procfs);
+	cr_expect_gt(kernel_oom_score(children[0]), 666, "the 192 MiB child scores above empty");
+	for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++) {
+		kill(children[i], SIGKILL);
+		waitpid(children[i], NULL, 0);
+	}
+}
