@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "config.h"
 #include "list.h"
 #include "log.h"
@@ -31,6 +32,48 @@ static void install_signals(void)
 	sa.sa_handler = on_stop_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* No configuration file to reload and no log file to reopen (logs go
+	 * to stderr or syslog): SIGHUP is ignored rather than fatal. A reader
+	 * of stderr that went away must not kill the daemon either. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void log_start(const struct config *cfg)
+{
+	const struct config_floor *m = &cfg->mem, *s = &cfg->swap;
+	char mem[96], swap[96], psi[96];
+
+	if (m->percent_set && m->size_set)
+		snprintf(mem, sizeof(mem), "MemAvailable <= min(%u.%02u%%, %llu KiB)/min(%u.%02u%%, %llu KiB)",
+			 m->term_centi / 100, m->term_centi % 100, (unsigned long long)m->term_kib,
+			 m->kill_centi / 100, m->kill_centi % 100, (unsigned long long)m->kill_kib);
+	else if (m->size_set)
+		snprintf(mem, sizeof(mem), "MemAvailable <= %llu/%llu KiB",
+			 (unsigned long long)m->term_kib, (unsigned long long)m->kill_kib);
+	else
+		snprintf(mem, sizeof(mem), "MemAvailable <= %u.%02u%%/%u.%02u%%",
+			 m->term_centi / 100, m->term_centi % 100, m->kill_centi / 100, m->kill_centi % 100);
+	if (s->percent_set && s->size_set)
+		snprintf(swap, sizeof(swap), "SwapFree <= min(%u.%02u%%, %llu KiB)/min(%u.%02u%%, %llu KiB)",
+			 s->term_centi / 100, s->term_centi % 100, (unsigned long long)s->term_kib,
+			 s->kill_centi / 100, s->kill_centi % 100, (unsigned long long)s->kill_kib);
+	else if (s->size_set)
+		snprintf(swap, sizeof(swap), "SwapFree <= %llu/%llu KiB",
+			 (unsigned long long)s->term_kib, (unsigned long long)s->kill_kib);
+	else
+		snprintf(swap, sizeof(swap), "SwapFree <= %u.%02u%%/%u.%02u%%",
+			 s->term_centi / 100, s->term_centi % 100, s->kill_centi / 100, s->kill_centi % 100);
+	if (cfg->psi_threshold_centi)
+		snprintf(psi, sizeof(psi), "PSI %s avg10 >= %u.%02u for %u s",
+			 cfg->psi_metric == PSI_METRIC_SOME ? "some" : "full",
+			 cfg->psi_threshold_centi / 100, cfg->psi_threshold_centi % 100,
+			 cfg->psi_duration_ms / 1000);
+	else
+		snprintf(psi, sizeof(psi), "pressure kills off");
+	log_notice("oomguard %s: SIGTERM/SIGKILL when %s and %s; %s%s", OOMGUARD_VERSION, mem, swap,
+		   psi, cfg->dryrun ? "; dry run: no signal will be sent" : "");
 }
 
 int main(int argc, char **argv)
@@ -70,6 +113,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	r = procfs_check_live(&procfs);
+	if (r < 0 && !cfg.dryrun && cfg.action == CONFIG_RUN) {
+		fprintf(stderr, "oomguard: --procfs: '%s' is %s; pids there name other processes here, "
+			"so it can only be used with --dryrun or --list\n", cfg.procfs_path,
+			r == -ENOTSUP ? "not a procfs" : "the procfs of another pid namespace");
+		procfs_close(&procfs);
+		config_free(&cfg);
+		return 2;
+	}
+
 	log_setup(cfg.debug, false);
 	if (cfg.action == CONFIG_LIST) {
 		r = list_print(stdout, &cfg, &procfs);
@@ -80,7 +133,19 @@ int main(int argc, char **argv)
 		return r < 0 ? 1 : 0;
 	}
 	install_signals();
-	r = loop_run(&cfg, &procfs, &stop_requested);
+	log_start(&cfg);
+	r = loop_open(&cfg, &procfs);
+	if (r == 0) {
+		struct caps_report caps = { 0 };
+
+		/* Everything that needs privilege is open now: protect
+		 * ourselves, then keep only what killing needs. */
+		caps_protect_self(&caps);
+		caps_drop(&caps);
+		caps_log(&caps, cfg.dryrun);
+		r = loop_run(&stop_requested);
+	}
+	loop_close();
 
 	procfs_close(&procfs);
 	config_free(&cfg);

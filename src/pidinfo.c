@@ -170,27 +170,57 @@ static bool ends_with(const char *s, size_t len, const char *suffix)
 	return len >= n && memcmp(s + len - n, suffix, n) == 0;
 }
 
+static bool is_unit(const char *s, size_t len)
+{
+	return ends_with(s, len, ".service") || ends_with(s, len, ".scope");
+}
+
+/* The next path component after *p that is not a slice; its length in
+ * *len, NULL when none is left. */
+static const char *next_non_slice(const char **p, size_t *len)
+{
+	while (**p) {
+		const char *start;
+
+		while (**p == '/')
+			(*p)++;
+		start = *p;
+		while (**p && **p != '/')
+			(*p)++;
+		*len = (size_t)(*p - start);
+		if (*len && !ends_with(start, *len, ".slice"))
+			return start;
+	}
+	return NULL;
+}
+
 const char *pidinfo_unit_from_cgroup(const char *cgroup, char *out, size_t len)
 {
-	const char *end = cgroup + strlen(cgroup);
+	const char *p = cgroup, *unit, *user_unit;
+	size_t unit_len, user_len = 0;
 
 	out[0] = '\0';
-	while (end > cgroup) {
-		const char *start = end;
-
-		while (start > cgroup && start[-1] != '/')
-			start--;
-		if (ends_with(start, (size_t)(end - start), ".service") ||
-		    ends_with(start, (size_t)(end - start), ".scope")) {
-			size_t n = (size_t)(end - start);
-
-			if (n >= len)
-				n = len - 1;
-			memcpy(out, start, n);
-			out[n] = '\0';
-			break;
-		}
-		end = start > cgroup ? start - 1 : cgroup;
+	/* As systemd: the unit is the first component below the slices.
+	 * Deeper names belong to whoever the subtree is delegated to (a
+	 * container runtime, a user) and could claim any unit's name. */
+	unit = next_non_slice(&p, &unit_len);
+	if (!unit || !is_unit(unit, unit_len))
+		return out;
+	/* A user's service manager: add the user unit, the part desktop
+	 * users recognise ("user@1000.service/app-firefox-1234.scope"). */
+	if (strncmp(unit, "user@", 5) == 0) {
+		user_unit = next_non_slice(&p, &user_len);
+		if (!user_unit || !is_unit(user_unit, user_len))
+			user_len = 0;
+	}
+	if (unit_len + 1 + user_len >= len)
+		return out;
+	memcpy(out, unit, unit_len);
+	out[unit_len] = '\0';
+	if (user_len) {
+		out[unit_len] = '/';
+		memcpy(out + unit_len + 1, user_unit, user_len);
+		out[unit_len + 1 + user_len] = '\0';
 	}
 	return out;
 }

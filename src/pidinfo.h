@@ -55,10 +55,13 @@ int pidinfo_parse_oom_score_adj(const char *buf, int *adj);
  * Copies it into out (NUL-terminated, cut to len). Returns 0 or -ENOENT. */
 int pidinfo_parse_cgroup(const char *buf, char *out, size_t len);
 
-/* The systemd unit of a cgroup path: its last component ending in
- * ".service" or ".scope" ("/user.slice/user-1000.slice/session-2.scope" ->
- * "session-2.scope"). Copies it into out; empty when there is none.
- * Returns out. */
+/* The systemd unit of a cgroup path, as systemd names it: the first
+ * component below the slices, if it is a .service or .scope
+ * ("/system.slice/docker.service/x.service" -> "docker.service"). Inside a
+ * user's service manager the user unit follows after a slash:
+ * "/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope" ->
+ * "user@1000.service/app-x.scope". Copies it into out; empty when there is
+ * none or it does not fit. Returns out. */
 const char *pidinfo_unit_from_cgroup(const char *cgroup, char *out, size_t len);
 
 /* Turn the NUL-separated /proc/PID/cmdline bytes (len of them) into one

@@ -2,7 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#define PROC_SUPER_MAGIC 0x9fa0
 
 int procfs_open(struct procfs *procfs, const char *path)
 {
@@ -11,6 +16,23 @@ int procfs_open(struct procfs *procfs, const char *path)
 	if (fd < 0)
 		return -errno;
 	procfs->root_fd = fd;
+	return 0;
+}
+
+int procfs_check_live(const struct procfs *procfs)
+{
+	struct statfs st;
+	char link[32];
+	ssize_t n;
+
+	if (fstatfs(procfs->root_fd, &st) < 0 || st.f_type != PROC_SUPER_MAGIC)
+		return -ENOTSUP;
+	n = readlinkat(procfs->root_fd, "self", link, sizeof(link) - 1);
+	if (n <= 0)
+		return -EXDEV;
+	link[n] = '\0';
+	if (strtol(link, NULL, 10) != (long)getpid())
+		return -EXDEV;
 	return 0;
 }
 
@@ -43,9 +65,9 @@ long procfs_read_fd(int fd, char *buf, size_t size)
 
 	if (size == 0)
 		return -EINVAL;
-	/* seq_file hands out at most a page per read, so loop until EOF. */
 	while (len < size - 1) {
-		ssize_t n = pread(fd, buf + len, size - 1 - len, (off_t)len);
+		size_t want = size - 1 - len;
+		ssize_t n = pread(fd, buf + len, want, (off_t)len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -53,9 +75,12 @@ long procfs_read_fd(int fd, char *buf, size_t size)
 			buf[len] = '\0';
 			return -errno;
 		}
-		if (n == 0)
-			break;
 		len += (size_t)n;
+		/* A short read is the end of the file: procfs builds a whole
+		 * seq_file on the first read, and asking again at an offset
+		 * makes it build everything once more just to skip it. */
+		if ((size_t)n < want)
+			break;
 	}
 	buf[len] = '\0';
 	if (len == size - 1) {

@@ -13,6 +13,12 @@ struct procfs {
 /* Open path as the procfs root. Returns 0 or -errno. */
 int procfs_open(struct procfs *procfs, const char *path);
 
+/* Is the root the live procfs of our own pid namespace (a proc mount whose
+ * "self" is our pid)? Killing needs this: pids read from any other tree
+ * would name unrelated processes here. Returns 0, -ENOTSUP (not a procfs)
+ * or -EXDEV (another pid namespace's procfs). */
+int procfs_check_live(const struct procfs *procfs);
+
 /* Close the root; safe on a procfs that was never opened. */
 void procfs_close(struct procfs *procfs);
 

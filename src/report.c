@@ -1,6 +1,9 @@
 #include "report.h"
 
+#include <signal.h>
 #include <stdio.h>
+
+#include "badness.h"
 
 uint32_t report_centi(uint64_t part, uint64_t total)
 {
@@ -55,5 +58,39 @@ const char *report_escape(char *buf, size_t len, const char *s)
 		}
 	}
 	buf[o] = '\0';
+	return buf;
+}
+
+const char *report_format_kill(char *buf, size_t len, const struct report_kill *k)
+{
+	const struct candidate *c = k->victim;
+	char name[PIDINFO_COMM_MAX * 4 + 1], exited[32] = "";
+
+	if (k->exited_ms >= 0)
+		snprintf(exited, sizeof(exited), " exited_ms=%d", k->exited_ms);
+	snprintf(buf, len,
+		 "%s pid=%d name=\"%s\" uid=%u unit=%s oom_score=%ld score=%ld rss_kib=%llu "
+		 "swap_kib=%llu signal=%s%s released=%s trigger=\"%s\"",
+		 k->verb, (int)c->proc.pid, report_escape(name, sizeof(name), c->proc.comm),
+		 (unsigned)c->proc.uid, k->unit && *k->unit ? k->unit : "-", c->kernel_score, c->score,
+		 (unsigned long long)c->proc.rss_kib, (unsigned long long)c->proc.swap_kib,
+		 k->signal == SIGKILL ? "SIGKILL" : k->signal == SIGTERM ? "SIGTERM" : "none", exited,
+		 k->released ? "yes" : "no", k->trigger ? k->trigger : "");
+	return buf;
+}
+
+const char *report_format_top(char *buf, size_t len, const struct proc_sample *procs, unsigned n)
+{
+	size_t o = (size_t)snprintf(buf, len, "top memory users:");
+
+	for (unsigned i = 0; i < n && o < len; i++) {
+		char name[PIDINFO_COMM_MAX * 4 + 1];
+
+		o += (size_t)snprintf(buf + o, len - o, "%s pid=%d name=\"%s\" rss_kib=%llu swap_kib=%llu",
+				      i ? ";" : "", (int)procs[i].pid,
+				      report_escape(name, sizeof(name), procs[i].comm),
+				      (unsigned long long)procs[i].rss_kib,
+				      (unsigned long long)procs[i].swap_kib);
+	}
 	return buf;
 }

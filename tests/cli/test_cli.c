@@ -46,6 +46,16 @@ Test(cli, procfs_that_is_a_file_is_rejected)
 	cr_expect(strstr(res.err, "--procfs") != NULL, "%s", res.err);
 }
 
+/* Killing by pids read from a fixture tree would hit whatever process
+ * has that pid here: only --dryrun and --list may use one. */
+Test(cli, fixture_procfs_without_dryrun_is_refused)
+{
+	RUN(&res, "--once", "--procfs", fixture("lowmem"));
+	cr_expect_eq(res.status, 2, "status %d: %s", res.status, res.err);
+	cr_expect_eq(count_lines(res.err), 1, "%s", res.err);
+	cr_expect(strstr(res.err, "only be used with --dryrun") != NULL, "%s", res.err);
+}
+
 Test(cli, procfs_without_meminfo_is_rejected)
 {
 	RUN(&res, "--dryrun", "--once", "--procfs", fixture("."));
@@ -62,6 +72,19 @@ Test(cli, dryrun_low_memory_reports_the_crossed_threshold)
 	cr_expect(strstr(res.err, "kill floor 5.00%") != NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "SwapFree 1.95% <= 5.00%") != NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "would send SIGKILL") != NULL, "%s", res.err);
+	/* The record it would write: the kernel's pick, its unit, its sizes. */
+	cr_expect(strstr(res.err, "would kill pid=4242 name=\"leaky app\" uid=1000 unit=session-3.scope "
+			 "oom_score=1100") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "rss_kib=1380000 swap_kib=610000 signal=SIGKILL") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "top memory users: pid=4242 name=\"leaky app\"") != NULL, "%s", res.err);
+}
+
+Test(cli, dryrun_policy_moves_the_victim)
+{
+	RUN(&res, "--dryrun", "--once", "--procfs", fixture("lowmem"), "--ignore", "cmdline:leaky_app\\.py",
+	    "--prefer", "unit:^postgresql\\.service$");
+	cr_expect_eq(res.status, 0, "%s", res.err);
+	cr_expect(strstr(res.err, "would kill pid=900 name=\"postgres\"") != NULL, "%s", res.err);
 }
 
 Test(cli, dryrun_term_level_only)
@@ -79,6 +102,7 @@ Test(cli, dryrun_plenty_of_memory_does_nothing)
 	cr_expect_eq(res.status, 0, "%s", res.err);
 	cr_expect(strstr(res.err, "nothing to do") != NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "would send") == NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "would kill") == NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "MemAvailable 23854 MiB of 24105 MiB") != NULL, "%s", res.err);
 }
 

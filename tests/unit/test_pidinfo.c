@@ -136,7 +136,18 @@ Test(pidinfo, cgroup_and_unit)
 	cr_expect_eq(pidinfo_parse_cgroup("4:memory:/x\n", path, sizeof(path)), -ENOENT);
 	cr_expect_str_eq(pidinfo_unit_from_cgroup("/user.slice/user-1000.slice/user@1000.service/app.slice/"
 						  "app-firefox-12.scope", unit, sizeof(unit)),
-			 "app-firefox-12.scope");
+			 "user@1000.service/app-firefox-12.scope");
+	cr_expect_str_eq(pidinfo_unit_from_cgroup("/user.slice/user-1000.slice/user@1000.service/init.scope",
+						  unit, sizeof(unit)), "user@1000.service/init.scope");
+	cr_expect_str_eq(pidinfo_unit_from_cgroup("/user.slice/user-1000.slice/session-3.scope", unit,
+						  sizeof(unit)), "session-3.scope");
+	/* A delegated subtree cannot claim another unit's name. */
+	cr_expect_str_eq(pidinfo_unit_from_cgroup("/system.slice/docker.service/sshd.service", unit,
+						  sizeof(unit)), "docker.service");
+	cr_expect_str_eq(pidinfo_unit_from_cgroup("/init.scope", unit, sizeof(unit)), "init.scope");
+	cr_expect_str_eq(pidinfo_unit_from_cgroup("/system.slice/x.mount/y.service", unit, sizeof(unit)), "");
+	cr_expect_str_eq(pidinfo_unit_from_cgroup("/system.slice/nginx.service", unit, 8), "",
+			 "too long for the buffer: empty, not cut");
 	cr_expect_str_eq(pidinfo_unit_from_cgroup("/system.slice/foo.service/worker", unit, sizeof(unit)),
 			 "foo.service");
 	cr_expect_str_eq(pidinfo_unit_from_cgroup("/", unit, sizeof(unit)), "");

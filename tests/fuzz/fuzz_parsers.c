@@ -1,0 +1,70 @@
+/* libFuzzer target for the /proc parsers. One binary per parser is built
+ * from this file with -DFUZZ_<NAME>, so each gets its own corpus. The
+ * input becomes a NUL-terminated buffer, as procfs_read_fd() hands out. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meminfo.h"
+#include "pidinfo.h"
+#include "psi.h"
+#include "vmstat.h"
+#include "zram.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1);
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+#if defined(FUZZ_MEMINFO)
+	{
+		struct meminfo mi;
+		const char *bad = NULL;
+
+		if (meminfo_parse(buf, &mi, &bad) == 0 && mi.mem_total_kib == 0)
+			abort();	/* a success must carry a MemTotal */
+	}
+#elif defined(FUZZ_PSI)
+	{
+		struct psi psi;
+
+		if (psi_parse(buf, &psi) == 0 && (psi.some.avg10_centi > 10000 || psi.full.avg300_centi > 10000))
+			abort();
+	}
+#elif defined(FUZZ_PIDINFO)
+	{
+		struct proc_sample p;
+		char path[256], unit[64];
+		int adj;
+
+		if (pidinfo_parse_stat(buf, &p) == 0 && strlen(p.comm) >= sizeof(p.comm))
+			abort();
+		pidinfo_parse_status(buf, &p);
+		if (pidinfo_parse_oom_score_adj(buf, &adj) == 0 && (adj < -1000 || adj > 1000))
+			abort();
+		if (pidinfo_parse_cgroup(buf, path, sizeof(path)) == 0)
+			pidinfo_unit_from_cgroup(path, unit, sizeof(unit));
+		pidinfo_join_cmdline(buf, size);
+	}
+#elif defined(FUZZ_VMSTAT)
+	{
+		struct vmstat vm;
+		struct swaps sw;
+		uint64_t kib;
+
+		vmstat_parse(buf, &vm);
+		if (zram_parse_swaps(buf, &sw) == 0 && sw.zram_used_kib > sw.zram_total_kib)
+			abort();
+		zram_parse_mm_stat(buf, &kib);
+	}
+#else
+#error "define one FUZZ_ target"
+#endif
+	free(buf);
+	return 0;
+}
