@@ -29,7 +29,8 @@ const char config_usage[] =
 	"      --avoid REGEX          lower matching processes by 300 oom_score points\n"
 	"      --ignore REGEX         never kill matching processes\n"
 	"      --ignore-root-user     never kill processes of uid 0\n"
-	"      --ignore-positive-adj  score positive oom_score_adj as 0 (browsers raise it on tabs)\n"
+	"  -i, --ignore-positive-adj  score positive oom_score_adj as 0 (browsers raise it on tabs)\n"
+	"      --sort-by-rss          rank by RSS+swap instead of the kernel's oom_score\n"
 	"      --list                 print the candidates, best victim first, and exit\n"
 	"\n"
 	"Killing:\n"
@@ -43,6 +44,9 @@ const char config_usage[] =
 	"\n"
 	"Other:\n"
 	"  -r, --report SECONDS       memory report interval (default 3600; 0 = off)\n"
+	"      --metrics-file PATH    write Prometheus metrics to PATH every report interval\n"
+	"      --syslog               log through syslog(3) instead of stderr\n"
+	"  -p                         run at nice -20 (earlyoom's -p; oom_score_adj is always set)\n"
 	"      --procfs DIR           read DIR instead of /proc\n"
 	"      --sysfs DIR            read DIR instead of /sys (zram accounting)\n"
 	"      --once                 check once, report, and exit\n"
@@ -59,7 +63,6 @@ enum {
 	OPT_AVOID,
 	OPT_IGNORE,
 	OPT_IGNORE_ROOT,
-	OPT_IGNORE_POSITIVE_ADJ,
 	OPT_LIST,
 	OPT_KILL_CGROUP,
 	OPT_KILL_TIMEOUT,
@@ -67,6 +70,9 @@ enum {
 	OPT_PSI_THRESHOLD,
 	OPT_PSI_DURATION,
 	OPT_PSI_METRIC,
+	OPT_SORT_BY_RSS,
+	OPT_SYSLOG,
+	OPT_METRICS_FILE,
 };
 
 static const struct option long_options[] = {
@@ -89,7 +95,10 @@ static const struct option long_options[] = {
 	{ "avoid", required_argument, NULL, OPT_AVOID },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "ignore-root-user", no_argument, NULL, OPT_IGNORE_ROOT },
-	{ "ignore-positive-adj", no_argument, NULL, OPT_IGNORE_POSITIVE_ADJ },
+	{ "ignore-positive-adj", no_argument, NULL, 'i' },
+	{ "sort-by-rss", no_argument, NULL, OPT_SORT_BY_RSS },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "kill-cgroup", no_argument, NULL, OPT_KILL_CGROUP },
 	{ "kill-timeout", required_argument, NULL, OPT_KILL_TIMEOUT },
@@ -101,7 +110,7 @@ static const struct option long_options[] = {
 };
 
 /* "+": stop at the first non-option; ":": report missing arguments as ':'. */
-static const char short_options[] = "+:m:s:M:S:r:dhvgP:N:";
+static const char short_options[] = "+:m:s:M:S:r:dhvgP:N:ipnk";
 
 static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -354,7 +363,17 @@ static int parse_option(struct config *cfg, int c, const char *arg, const char *
 	case OPT_AVOID: return add_rule(cfg, MATCH_AVOID, arg, errbuf, errlen);
 	case OPT_IGNORE: return add_rule(cfg, MATCH_IGNORE, arg, errbuf, errlen);
 	case OPT_IGNORE_ROOT: cfg->ignore_root_user = true; return 0;
-	case OPT_IGNORE_POSITIVE_ADJ: cfg->ignore_positive_adj = true; return 0;
+	case 'i': cfg->ignore_positive_adj = true; return 0;
+	case 'p': cfg->high_priority = true; return 0;
+	case 'n':
+		return fail(errbuf, errlen, "-n: oomguard sends no D-Bus notifications itself; use "
+			    "--post-kill /usr/share/oomguard/hooks/oomguard-notify");
+	case 'k':
+		return fail(errbuf, errlen, "-k: there is no kernel OOM killer mode; oomguard acts "
+			    "before the kernel would (see --kernel-oom-hook)");
+	case OPT_SORT_BY_RSS: cfg->sort_by_rss = true; return 0;
+	case OPT_SYSLOG: cfg->use_syslog = true; return 0;
+	case OPT_METRICS_FILE: cfg->metrics_file = arg; return 0;
 	case OPT_LIST: cfg->action = CONFIG_LIST; return 0;
 	case OPT_KILL_CGROUP: cfg->kill_cgroup = true; return 0;
 	case OPT_KILL_TIMEOUT:

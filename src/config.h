@@ -67,6 +67,11 @@ struct config {
 	const char *post_kill;
 	const char *kernel_oom_hook;
 
+	bool sort_by_rss;		/* rank by RSS+swap, not the kernel's score */
+	bool high_priority;		/* -p: nice -20, as earlyoom */
+	bool use_syslog;
+	const char *metrics_file;
+
 	uint32_t psi_threshold_centi;	/* 0 disables pressure kills */
 	unsigned psi_duration_ms;
 	enum psi_metric psi_metric;
