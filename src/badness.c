@@ -82,6 +82,10 @@ enum badness_skip badness_evaluate(const struct config *cfg, const struct proc_s
 		scored.oom_score_adj = 0;
 		marks |= MARK_ADJ_IGNORED;
 	}
+	if (cfg->sort_by_rss) {
+		/* earlyoom's --sort-by-rss: memory alone, no oom_score_adj. */
+		scored.oom_score_adj = 0;
+	}
 	out->points = badness_points(&scored, totalpages, page_kib);
 	for (unsigned i = 0; i < cfg->n_rules; i++) {
 		const struct match_rule *rule = &cfg->rules[i];

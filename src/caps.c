@@ -30,7 +30,7 @@ __attribute__((noinline)) static void prefault_stack(void)
 		stack[i] = 0;
 }
 
-int caps_protect_self(struct caps_report *rep)
+int caps_protect_self(struct caps_report *rep, bool high_priority)
 {
 	char value[16];
 	int fd, len;
@@ -55,6 +55,9 @@ int caps_protect_self(struct caps_report *rep)
 		rep->adj_errno = errno;
 	if (fd >= 0)
 		close(fd);
+	rep->nice_wanted = high_priority;
+	if (high_priority)
+		rep->nice_set = setpriority(PRIO_PROCESS, 0, -20) == 0;
 	return 0;
 }
 
@@ -137,6 +140,8 @@ void caps_log(const struct caps_report *rep, bool dryrun)
 	if (!rep->adj_set)
 		log_warn("cannot set own oom_score_adj to %d (%s; needs CAP_SYS_RESOURCE): "
 			 "the kernel may pick oomguard", CAPS_SELF_OOM_SCORE_ADJ, strerror(rep->adj_errno));
+	if (rep->nice_wanted && !rep->nice_set)
+		log_warn("-p: cannot set nice -20 (needs CAP_SYS_NICE); running at normal priority");
 	if (!rep->dropped)
 		log_warn("cannot drop capabilities (%s): running with more privilege than needed",
 			 strerror(rep->drop_errno));

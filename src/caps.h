@@ -14,6 +14,8 @@ struct caps_report {
 	bool locked;		/* mlockall succeeded */
 	bool onfault;		/* ... with MCL_ONFAULT */
 	bool adj_set;		/* own oom_score_adj lowered */
+	bool nice_wanted;
+	bool nice_set;
 	bool have_kill;		/* CAP_KILL kept (or we are the only user to kill) */
 	bool kept_ipc_lock;
 	bool dropped;		/* the capability sets were reduced */
@@ -24,9 +26,10 @@ struct caps_report {
 
 /* Lock all memory (MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT, without ONFAULT on
  * kernels before 4.4) and write CAPS_SELF_OOM_SCORE_ADJ to
- * /proc/self/oom_score_adj. Failures are recorded in *rep, not fatal.
+ * /proc/self/oom_score_adj; with high_priority (earlyoom's -p) also nice
+ * -20. Failures are recorded in *rep, not fatal.
  * Returns 0. */
-int caps_protect_self(struct caps_report *rep);
+int caps_protect_self(struct caps_report *rep, bool high_priority);
 
 /* Reduce privileges to what the loop needs: CAP_KILL, plus CAP_IPC_LOCK
  * while RLIMIT_MEMLOCK could stop locked memory from growing. Clears the

@@ -12,6 +12,8 @@
 #include "hook.h"
 #include "kill.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "policy.h"
 #include "report.h"
 #include "scan.h"
@@ -25,6 +27,9 @@
 /* After a PSI trigger fires, poll this fast for one window, as lmkd does:
  * the stall is happening now and MemAvailable may be falling quickly. */
 #define TRIGGER_FAST_POLL_MS 100
+/* Metrics follow -r, but a textfile collector wants them at least this
+ * often. */
+#define METRICS_MAX_INTERVAL_MS 60000
 /* After a trigger event, keep reading the averages this long. */
 #define PSI_RECENT_MS 60000
 /* While idle, /proc/vmstat (the kernel-OOM counter) is read this often. */
@@ -37,6 +42,9 @@ struct loop {
 	struct trigger trigger;
 	struct kill_ctx kill;
 	struct hooks hooks;
+	struct notify notify;
+	struct metrics metrics;
+	uint64_t next_metrics_ms;
 	struct scan scan;
 	struct selection sel;
 	struct sample s;
@@ -184,6 +192,7 @@ static void watch_kernel_oom(struct loop *l)
 			"check the kernel log (dmesg) for what it killed",
 			(unsigned long long)(l->s.vm.oom_kill - l->last_oom_kill),
 			(unsigned long long)l->s.vm.oom_kill);
+	/* Also in --dryrun: this reports what the kernel did, not a kill of ours. */
 	if (l->have_oom_kill && l->s.vm.oom_kill > l->last_oom_kill && l->cfg->kernel_oom_hook) {
 		struct hook_info info = { .event = HOOK_KERNEL_OOM };
 
@@ -259,6 +268,7 @@ static bool escalate(void *userdata)
 {
 	struct loop *l = userdata;
 
+	notify_watchdog(&l->notify, now_ms());
 	if (sample(l) < 0)
 		return false;
 	return policy_check_floors(&l->floors, &l->s.eff) == ACTION_KILL;
@@ -339,10 +349,35 @@ static void act(struct loop *l, enum policy_action action, bool by_pressure)
 		log_record(l, c, &vt, r == 0 ? "killed" : "failed to kill", out.last_signal,
 			   out.exited ? (int)out.waited_ms : -1, out.released);
 		run_hook(l, l->cfg->post_kill, HOOK_POST_KILL, c, &vt, out.last_signal);
+		if (out.last_signal == SIGKILL)
+			l->metrics.kills_sigkill++;
+		else if (out.last_signal == SIGTERM)
+			l->metrics.kills_sigterm++;
+		if (by_pressure)
+			l->metrics.kills_pressure++;
 		policy_psi_killed(&l->psi, l->cfg, now_ms());
 		return;
 	}
 	log_err("no candidate could be killed");
+}
+
+static void maybe_write_metrics(struct loop *l, uint64_t now)
+{
+	/* ~1.5 KiB of text today; 4 KiB leaves room. */
+	static char buf[4096];
+	uint64_t every = (uint64_t)l->cfg->report_s * 1000;
+	long n;
+	int r;
+
+	if (!l->cfg->metrics_file || now < l->next_metrics_ms)
+		return;
+	if (every == 0 || every > METRICS_MAX_INTERVAL_MS)
+		every = METRICS_MAX_INTERVAL_MS;
+	l->next_metrics_ms = now + every;
+	n = metrics_format(buf, sizeof(buf), &l->s, &l->metrics);
+	r = n < 0 ? (int)n : metrics_write(l->cfg->metrics_file, buf, (size_t)n);
+	if (r < 0)
+		log_warn("--metrics-file %s: %s", l->cfg->metrics_file, strerror(-r));
 }
 
 static int iterate(struct loop *l, uint64_t now)
@@ -359,6 +394,8 @@ static int iterate(struct loop *l, uint64_t now)
 		return r;
 	watch_kernel_oom(l);
 	maybe_report(l, now);
+	maybe_write_metrics(l, now);
+	notify_watchdog(&l->notify, now);
 
 	action = policy_check_floors(&l->floors, &l->s.eff);
 	if (action != ACTION_NONE) {
@@ -391,6 +428,7 @@ static void wait_next(struct loop *l, uint64_t now)
 
 	if (now < l->fast_poll_until_ms && interval > TRIGGER_FAST_POLL_MS)
 		interval = TRIGGER_FAST_POLL_MS;
+	l->metrics.interval_ms = interval;
 	if (poll(&pfd, pfd.fd >= 0 ? 1 : 0, (int)interval) <= 0)
 		return;
 	if (pfd.revents & POLLERR) {
@@ -442,6 +480,10 @@ static int loop_setup(struct loop *l)
 	 * once ours are dropped. Needs CAP_SETPCAP, so before caps_drop. */
 	if ((l->cfg->pre_kill || l->cfg->post_kill || l->cfg->kernel_oom_hook) && getuid() == 0)
 		hook_lock_noroot();
+	r = notify_open(&l->notify);
+	if (r < 0)
+		log_warn("NOTIFY_SOCKET: %s; systemd will not hear that oomguard is ready",
+			 strerror(-r));
 	trigger_setup(&l->trigger, l->procfs, l->cfg->psi_metric, l->cfg->psi_threshold_centi);
 	log_info("%s", trigger_describe(&l->trigger, line, sizeof(line)));
 	return 0;
@@ -460,6 +502,7 @@ int loop_open(const struct config *cfg, const struct procfs *procfs)
 	l->self = getpid();
 	l->page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
 	l->trigger.fd = -1;
+	l->notify.fd = -1;
 	l->kill.cgroup_root_fd = -1;
 	l->hooks.timeout_ms = HOOK_TIMEOUT_MS;
 	sensors_init(&l->sensors);
@@ -472,6 +515,7 @@ int loop_run(volatile sig_atomic_t *stop)
 	struct loop *l = &the_loop;
 	int r = 0;
 
+	notify_send(&l->notify, "READY=1");
 	while (!*stop) {
 		uint64_t now = now_ms();
 
@@ -480,6 +524,7 @@ int loop_run(volatile sig_atomic_t *stop)
 			break;
 		wait_next(l, now);
 	}
+	notify_send(&l->notify, "STOPPING=1");
 	return r;
 }
 
@@ -488,6 +533,7 @@ void loop_close(void)
 	struct loop *l = &the_loop;
 
 	trigger_close(&l->trigger);
+	notify_close(&l->notify);
 	kill_close(&l->kill);
 	scan_close(&l->scan);
 	sensors_close(&l->sensors);

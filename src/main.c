@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	log_setup(cfg.debug, false);
+	log_setup(cfg.debug, cfg.use_syslog);
 	if (cfg.action == CONFIG_LIST) {
 		r = list_print(stdout, &cfg, &procfs);
 		if (r < 0)
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 
 		/* Everything that needs privilege is open now: protect
 		 * ourselves, then keep only what killing needs. */
-		caps_protect_self(&caps);
+		caps_protect_self(&caps, cfg.high_priority);
 		caps_drop(&caps);
 		caps_log(&caps, cfg.dryrun);
 		r = loop_run(&stop_requested);

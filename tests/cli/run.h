@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,4 +83,57 @@ static inline int count_lines(const char *s)
 	for (; *s; s++)
 		n += *s == '\n';
 	return n;
+}
+
+/* Start $OOMGUARD_BIN in the background with stderr to a temporary file
+ * (returned in *err_file) and extra environment; for tests that signal it
+ * or change its fixture while it runs. The child is ours to signal. */
+static inline pid_t spawn_oomguard(FILE **err_file, const char *const *env, const char *const *args)
+{
+	const char *bin = getenv("OOMGUARD_BIN");
+	char *argv[64];
+	int argc = 0;
+	pid_t pid;
+
+	*err_file = tmpfile();
+	cr_assert_not_null(*err_file);
+	argv[argc++] = (char *)bin;
+	while (*args && argc < 63)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fileno(*err_file), 2);
+		unsetenv("JOURNAL_STREAM");
+		for (; env && *env; env++)
+			putenv((char *)*env);
+		execv(bin, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Wait up to ms for pid to exit; returns its exit status, 128+signal, or
+ * -1 on timeout (the child is then SIGKILLed and reaped). */
+static inline int wait_exit_ms(pid_t pid, int ms)
+{
+	int status;
+
+	for (int waited = 0; waited < ms; waited += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static inline void read_stream(FILE *f, char *buf, size_t size)
+{
+	lseek(fileno(f), 0, SEEK_SET);
+	drain(fileno(f), buf, size);
 }

@@ -1,0 +1,187 @@
+/* The daemon as systemd and an operator meet it: signals, readiness,
+ * metrics, the kernel-OOM watch. Always --dryrun against fixture trees;
+ * the only processes signalled are the oomguard children started here. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "run.h"
+#include "../unit/fixture.h"
+
+static struct run_result res;
+
+/* A copy of tests/fixtures/<name> that a test may change. */
+static char *copy_fixture(const char *name)
+{
+	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
+	char cmd[2048];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/.' '%s'", fixture(name), dir);
+	cr_assert_eq(system(cmd), 0);
+	return dir;
+}
+
+Test(daemon, sigterm_and_sigint_exit_zero_sighup_is_ignored)
+{
+	static const int stop_signals[] = { SIGTERM, SIGINT };
+
+	for (size_t i = 0; i < 2; i++) {
+		FILE *err;
+		pid_t pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0",
+						"--procfs", fixture("plenty"), NULL });
+
+		usleep(300000);
+		cr_assert_eq(kill(pid, SIGHUP), 0);
+		usleep(200000);
+		cr_expect_eq(waitpid(pid, NULL, WNOHANG), 0, "SIGHUP must not stop it");
+		cr_assert_eq(kill(pid, stop_signals[i]), 0);
+		cr_expect_eq(wait_exit_ms(pid, 3000), 0, "signal %d: clean exit 0", stop_signals[i]);
+		fclose(err);
+	}
+}
+
+Test(daemon, tells_systemd_it_is_ready_and_stopping)
+{
+	char dir[] = "/tmp/oomguard-notify-XXXXXX", path[64], env[160], msg[256];
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, got_ready = 0, got_stopping = 0;
+	FILE *err;
+	pid_t pid;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/notify", dir);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	snprintf(env, sizeof(env), "NOTIFY_SOCKET=%s", path);
+	pid = spawn_oomguard(&err, (const char *const[]){ env, NULL },
+			     (const char *const[]){ "--dryrun", "--once", "--procfs", fixture("plenty"), NULL });
+	cr_expect_eq(wait_exit_ms(pid, 5000), 0);
+	for (;;) {
+		ssize_t n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		msg[n] = '\0';
+		got_ready += strcmp(msg, "READY=1") == 0;
+		got_stopping += strcmp(msg, "STOPPING=1") == 0;
+	}
+	cr_expect_eq(got_ready, 1);
+	cr_expect_eq(got_stopping, 1);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+	fclose(err);
+}
+
+Test(daemon, metrics_file_is_prometheus_text_written_atomically)
+{
+	char *dir = copy_fixture("lowmem"), path[1100], tmp[1200], buf[8192];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/metrics.prom", dir);
+	RUN(&res, "--dryrun", "--once", "--procfs", dir, "--metrics-file", path);
+	cr_expect_eq(res.status, 0, "%s", res.err);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "no metrics file: %s", res.err);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	cr_expect(strstr(buf, "# TYPE oomguard_mem_available_bytes gauge\noomguard_mem_available_bytes 62914560\n"),
+		  "%s", buf);
+	cr_expect(strstr(buf, "oomguard_memory_pressure_avg10_percent{kind=\"full\"} 35.02\n"), "%s", buf);
+	cr_expect(strstr(buf, "oomguard_memory_stall_seconds_total{kind=\"full\"} 46.115236\n"), "%s", buf);
+	cr_expect(strstr(buf, "oomguard_kills_total{signal=\"SIGTERM\"} 0\n"), "%s", buf);
+	cr_expect(strstr(buf, "oomguard_poll_interval_seconds "), "%s", buf);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	cr_expect_neq(access(tmp, F_OK), 0, "the temporary file was renamed away");
+	fixture_destroy(dir);
+}
+
+static void write_vmstat(const char *dir, unsigned oom_kills)
+{
+	char path[1100], text[128];
+	FILE *f;
+
+	/* In place, not renamed: oomguard keeps the file open. */
+	snprintf(path, sizeof(path), "%s/vmstat", dir);
+	snprintf(text, sizeof(text), "workingset_refault_file 10\npswpin 0\noom_kill %u\n", oom_kills);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(daemon, reports_the_kernel_oom_killer_and_runs_its_hook)
+{
+	char *dir = copy_fixture("lowmem"), hook[1100], out[1100], buf[65536], env[4096];
+	FILE *err, *f;
+	pid_t pid;
+	size_t n = 0;
+
+	write_vmstat(dir, 5);
+	snprintf(hook, sizeof(hook), "%s/hook.sh", dir);
+	snprintf(out, sizeof(out), "%s/hook.out", dir);
+	f = fopen(hook, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "#!/bin/sh\nenv > '%s.part' && mv '%s.part' '%s'\n", out, out, out);
+	fclose(f);
+	cr_assert_eq(chmod(hook, 0755), 0);
+	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0", "--procfs", dir,
+					"--kernel-oom-hook", hook, NULL });
+	usleep(500000);
+	write_vmstat(dir, 8);
+	for (int i = 0; i < 300 && access(out, F_OK) != 0; i++)
+		usleep(10000);
+	kill(pid, SIGTERM);
+	cr_expect_eq(wait_exit_ms(pid, 3000), 0);
+	read_stream(err, buf, sizeof(buf));
+	cr_expect(strstr(buf, "the kernel's OOM killer ran 3 time(s)") != NULL, "%s", buf);
+	f = fopen(out, "r");
+	cr_assert_not_null(f, "hook did not run: %s", buf);
+	n = fread(env, 1, sizeof(env) - 1, f);
+	env[n] = '\0';
+	fclose(f);
+	cr_expect(strstr(env, "OOMGUARD_EVENT=kernel-oom") != NULL, "%s", env);
+	fclose(err);
+	fixture_destroy(dir);
+}
+
+Test(daemon, syslog_mode_writes_nothing_to_stderr)
+{
+	RUN(&res, "--dryrun", "--once", "--syslog", "--procfs", fixture("plenty"));
+	cr_expect_eq(res.status, 0);
+	cr_expect_str_empty(res.err);
+}
+
+Test(daemon, journald_stream_gets_priority_prefixes)
+{
+	FILE *err = tmpfile();
+	struct stat st;
+	char env[96], buf[8192];
+	pid_t pid;
+
+	/* JOURNAL_STREAM names stderr's device and inode when systemd
+	 * connected it to journald; a temporary file stands in for it. */
+	cr_assert_not_null(err);
+	cr_assert_eq(fstat(fileno(err), &st), 0);
+	snprintf(env, sizeof(env), "JOURNAL_STREAM=%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fileno(err), 2);
+		putenv(env);
+		execl(getenv("OOMGUARD_BIN"), "oomguard", "--dryrun", "--once", "--procfs",
+		      fixture("plenty"), (char *)NULL);
+		_exit(127);
+	}
+	cr_expect_eq(wait_exit_ms(pid, 5000), 0);
+	read_stream(err, buf, sizeof(buf));
+	fclose(err);
+	cr_expect(strncmp(buf, "<5>oomguard ", 12) == 0, "%s", buf);
+	cr_expect(strstr(buf, "\n<6>") != NULL, "%s", buf);
+}
