@@ -185,3 +185,16 @@ Test(daemon, journald_stream_gets_priority_prefixes)
 	cr_expect(strncmp(buf, "<5>oomguard ", 12) == 0, "%s", buf);
 	cr_expect(strstr(buf, "\n<6>") != NULL, "%s", buf);
 }
+
+Test(daemon, no_pressure_file_carries_on_with_meminfo)
+{
+	char *dir = copy_fixture("lowmem"), cmd[1200];
+
+	snprintf(cmd, sizeof(cmd), "rm -r '%s/pressure'", dir);
+	cr_assert_eq(system(cmd), 0);
+	RUN(&res, "--dryrun", "--once", "--procfs", dir);
+	cr_expect_eq(res.status, 0, "%s", res.err);
+	cr_expect(strstr(res.err, "PSI unavailable") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "would kill pid=4242") != NULL, "%s", res.err);
+	fixture_destroy(dir);
+}

@@ -13,8 +13,8 @@
  * which is exactly what memory floors alone do not catch.
  *
  * Stops by itself after SECONDS (default 40) and exits 0, so a run without any
- * daemon ends too; prints the number of passes it managed. Runs only inside
- * the test VM.
+ * daemon ends too; prints "thrash_passes=N", the passes it managed (a key=value
+ * line on the results port). Runs only inside the test VM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -116,6 +116,6 @@ int main(int argc, char **argv)
 		}
 		passes++;
 	}
-	printf("thrash: %lu passes in %.0f s\n", passes, seconds);
+	printf("thrash_passes=%lu\n", passes);
 	return 0;
 }

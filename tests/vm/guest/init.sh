@@ -1,0 +1,314 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# PID 1 of the throwaway QEMU guest that oomguard's VM tests boot. Each boot runs
+# one scenario, picked on the kernel command line:
+#
+#   oomguard.scenario=NAME   fast-hog | slow-leak | many-growers | protected |
+#                            thrash | self | kernel-oom | probe
+#   oomguard.mode=MODE       oomguard (default) | none | earlyoom
+#
+# Results leave the guest as key=value lines on /dev/ttyS1 (a file on the host),
+# never through the console, so kernel messages cannot garble them. The daemon's
+# stderr goes to /dev/ttyS2, so its log reaches the host even if the guest hangs.
+# Every scenario's memory exhaustion happens here, inside the guest, only.
+#
+# Sizes below assume 512 MiB of guest RAM (about 440 MiB MemAvailable after
+# boot); the host script passes that with -m.
+
+set -f   # daemon arguments hold regexes: never glob them
+
+# --- plumbing ---------------------------------------------------------------
+
+boot() {
+	/bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin
+	/bin/busybox --install -s /bin
+	export PATH=/bin:/sbin:/usr/bin
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	mount -t devtmpfs devtmpfs /dev
+	# The harness must never be a victim: -1000 makes both the kernel and a
+	# daemon that mirrors its rules skip us. Test programs set their own.
+	echo -1000 > /proc/self/oom_score_adj
+
+	stty -F /dev/ttyS1 raw -echo 2>/dev/null
+	stty -F /dev/ttyS2 raw -echo 2>/dev/null
+	exec 9>/dev/ttyS1
+
+	SCENARIO=probe MODE=oomguard
+	for word in $(cat /proc/cmdline); do
+		case "$word" in
+		oomguard.scenario=*) SCENARIO=${word#*=} ;;
+		oomguard.mode=*) MODE=${word#*=} ;;
+		esac
+	done
+	# Written by the host: OOMGUARD_EXTRA_ARGS, MAX_RSS_KIB.
+	[ -r /etc/vm-test.conf ] && . /etc/vm-test.conf
+}
+
+emit() {
+	echo "$*" >&9
+}
+
+finish() {
+	emit "done=1"
+	# Closing the port waits until the UART has sent everything; the sleep
+	# covers any copy of the descriptor a stray child might still hold.
+	exec 9>&-
+	sleep 1
+	poweroff -f
+}
+
+# Loads NAME.ko and its dependencies, in the order the host wrote them.
+load_modules() {
+	for list in "$@"; do
+		for ko in $(cat "/modules/$list.order"); do
+			insmod "/modules/$ko" 2>/dev/null || grep -q "^${ko%.ko} " /proc/modules ||
+				{ emit "error=insmod $ko failed"; return 1; }
+		done
+	done
+}
+
+wait_for_file() {
+	tries=0
+	while [ ! -e "$1" ] && [ $tries -lt 50 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	[ -e "$1" ]
+}
+
+# Swap on zram: the setup desktops and small VMs use. SIZE like 256M.
+setup_zram() {
+	load_modules zram || return 1
+	wait_for_file /sys/block/zram0/disksize || { emit "error=no zram0"; return 1; }
+	echo "$1" > /sys/block/zram0/disksize
+	if ! mkswap /dev/zram0 >/dev/null || ! swapon /dev/zram0; then
+		emit "error=swapon failed"
+		return 1
+	fi
+	emit "swap=zram:$1"
+}
+
+# The host attaches a raw disk as virtio-blk; thrash reads it as its file set.
+setup_disk() {
+	load_modules virtio_pci virtio_blk || return 1
+	wait_for_file /dev/vda || { emit "error=no /dev/vda"; return 1; }
+}
+
+oom_kill_count() {
+	sed -n 's/^oom_kill //p' /proc/vmstat
+}
+
+# Starts the daemon for MODE with the scenario's arguments ($OOMGUARD_ARGS or
+# $EARLYOOM_ARGS, word-split on purpose) at oom_score_adj $DAEMON_ADJ.
+start_daemon() {
+	DAEMON_PID=
+	# The argument strings are split into words on purpose (set -f is on).
+	# shellcheck disable=SC2086
+	case "$MODE" in
+	none) emit "daemon=none"; return 0 ;;
+	oomguard) set -- /bin/oomguard $OOMGUARD_ARGS $OOMGUARD_EXTRA_ARGS ;;
+	earlyoom) set -- /bin/earlyoom $EARLYOOM_ARGS ;;
+	*) emit "error=unknown mode $MODE"; return 1 ;;
+	esac
+	emit "daemon_cmd=$*"
+	(
+		echo "${DAEMON_ADJ:-0}" > /proc/self/oom_score_adj
+		exec "$@" 9>&- >/dev/ttyS2 2>&1
+	) &
+	DAEMON_PID=$!
+	# Let it open /proc, lock its memory and print its start-up line before
+	# the load starts; a daemon that dies here is reported, not waited for.
+	sleep 1
+	if [ -d "/proc/$DAEMON_PID" ] && ! grep -q '^State:.*Z' "/proc/$DAEMON_PID/status"; then
+		emit "daemon_started=1"
+	else
+		emit "daemon_started=0"
+	fi
+}
+
+stop_daemon() {
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	( sleep 3; kill -KILL "$DAEMON_PID" 2>/dev/null ) &
+	wait "$DAEMON_PID"
+	emit "daemon_exit_status=$?"
+}
+
+# Runs the plan on stdin under supervise, bracketed by the kernel killer count.
+run_plan() {
+	emit "oom_kill_before=$(oom_kill_count)"
+	# Splits the daemon's log into start-up and the run proper for the host.
+	echo "=== vmtest: load starts ===" > /dev/ttyS2
+	supervise "$@" ${DAEMON_PID:+-d "$DAEMON_PID"} >&9 2>/dev/console
+	emit "supervise_status=$?"
+}
+
+report_kernel() {
+	emit "oom_kill_after=$(oom_kill_count)"
+	dmesg | grep -E 'invoked oom-killer|Out of memory|oom-kill:|Killed process' |
+		sed 's/^/kmsg=/' >&9
+}
+
+# Writes a hook's environment where the scenario can find it. $1 = hook name.
+install_hook() {
+	cat > "/bin/hook-$1" <<EOF
+#!/bin/sh
+{
+	echo "ran=1"
+	env | grep '^OOMGUARD_' | sed 's/^/env./'
+} >> /tmp/hook-$1.out
+EOF
+	chmod +x "/bin/hook-$1"
+}
+
+report_hook() {
+	# Only oomguard is given the hooks; its hook may still be running.
+	if [ "$MODE" = oomguard ]; then
+		wait_for_file "/tmp/hook-$1.out" || true
+		sleep 0.5
+	fi
+	if [ -r "/tmp/hook-$1.out" ]; then
+		emit "hook.$1.runs=$(grep -c '^ran=1' "/tmp/hook-$1.out")"
+		grep '^env\.' "/tmp/hook-$1.out" | sed "s/^/hook.$1./" >&9
+	else
+		emit "hook.$1.runs=0"
+	fi
+}
+
+# --- scenarios ----------------------------------------------------------------
+# Each sets the daemon arguments, starts the daemon, feeds supervise a plan
+# (LABEL START PROGRAM ARGS...; see supervise.c) and lets the host judge.
+
+# 1. One process allocating as fast as it can, no swap.
+scenario_fast_hog() {
+	OOMGUARD_ARGS="-r 1 -N /bin/hook-post-kill"
+	EARLYOOM_ARGS="-r 1"
+	install_hook post-kill
+	start_daemon
+	echo "hog 0 /bin/hog -n hog -p touch" | run_plan -t 90
+	report_hook post-kill
+}
+
+# 2. A slow leak with zram swap: must die before swap runs out.
+scenario_slow_leak() {
+	setup_zram 256M || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	echo "leak 0 /bin/hog -n leak -r 20 -p half" | run_plan -t 120
+}
+
+# 3. Twenty processes growing together. Every one reaches its size at the same
+# moment (rate = size / 12 s); together they need more than the guest has, but
+# without the largest they fit with room to spare, so exactly one must die.
+scenario_many_growers() {
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	{
+		echo "big 0 /bin/hog -n big -m 250 -r $(awk 'BEGIN { print 250 / 12 }') -p touch"
+		for i in $(seq 1 19); do
+			size=$((4 + i))
+			echo "small$i 0 /bin/hog -n small$i -m $size -r $(awk "BEGIN { print $size / 12 }") -p touch"
+		done
+	} | run_plan -t 120 -q 4
+}
+
+# 4. Protected bystanders: large, but one is at oom_score_adj -1000 and one
+# matches --avoid; a small one at +1000 must go first, then the runaway.
+scenario_protected() {
+	OOMGUARD_ARGS="-r 1 --avoid ^avoided$"
+	EARLYOOM_ARGS="-r 1 --avoid ^avoided$"
+	start_daemon
+	run_plan -t 120 -q 4 <<-EOF
+		guarded 0 /bin/hog -n guarded -a -1000 -m 150 -p touch
+		avoided 0 /bin/hog -n avoided -m 150 -p touch
+		sacrifice 0 /bin/hog -n sacrifice -a 1000 -m 16 -p touch
+		grower held /bin/hog -n grower -r 20 -p touch
+	EOF
+}
+
+# 5. Thrashing: anonymous memory plus a file working set that together do not
+# fit, with plenty of swap left. Only a pressure (PSI) trigger catches this;
+# the host compares PSI full stall time with a boot that runs no daemon.
+scenario_thrash() {
+	setup_zram 256M || return
+	setup_disk || return
+	OOMGUARD_ARGS="-r 1 --psi-metric full --psi-threshold 20 --psi-duration 2"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	echo "thrash 0 /bin/thrash -n thrash -a ${THRASH_ANON_MIB:-260} -f /dev/vda -F ${THRASH_FILE_MIB:-220} -t 40" |
+		run_plan -t 100
+}
+
+# 6. oomguard's own safety: it runs at oom_score_adj +1000 (the best victim by
+# the kernel's rules, unless it excludes itself) among many tiny bystanders,
+# while three runaways come one after the other.
+scenario_self() {
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	DAEMON_ADJ=1000
+	start_daemon
+	{
+		for i in $(seq 1 30); do
+			echo "tiny$i 0 /bin/hog -n tiny$i -m 1 -p touch"
+		done
+		echo "run1 held /bin/hog -n run1 -p touch"
+		echo "run2 dead:run1 /bin/hog -n run2 -p touch"
+		echo "run3 dead:run2 /bin/hog -n run3 -p touch"
+	} | run_plan -t 150 -q 3
+	emit "max_rss_kib=${MAX_RSS_KIB:-10240}"
+}
+
+# 7. The kernel's killer acts first and oomguard must notice. The runaway sits
+# in a memory cgroup limited to 64 MiB, so the kernel kills it (memcg OOM kills
+# count in /proc/vmstat oom_kill too) while the machine as a whole is fine and
+# oomguard's own floors, set near zero anyway, are never reached. That makes
+# "the kernel acted first" certain instead of a race against the poll interval.
+scenario_kernel_oom() {
+	mkdir -p /sys/fs/cgroup
+	mount -t cgroup2 none /sys/fs/cgroup
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+	mkdir /sys/fs/cgroup/vmtest
+	echo 64M > /sys/fs/cgroup/vmtest/memory.max
+	echo 0 > /sys/fs/cgroup/vmtest/memory.swap.max 2>/dev/null
+	install_hook kernel-oom
+	OOMGUARD_ARGS="-r 1 -m 1 -s 1 --kernel-oom-hook /bin/hook-kernel-oom"
+	EARLYOOM_ARGS="-r 1 -m 1 -s 1"
+	start_daemon
+	echo "cghog 0 /bin/hog -n cghog -c /sys/fs/cgroup/vmtest -p touch" | run_plan -t 60
+	# The daemon polls: give it a moment to see the counter move.
+	sleep 3
+	report_hook kernel-oom
+}
+
+# The host boots this first to learn whether an accelerator really works, and
+# how fast the serial port carrying the daemon's log is.
+scenario_probe() {
+	start=$(cut -d' ' -f1 /proc/uptime)
+	head -c 65536 /dev/zero | tr '\0' 'x' > /dev/ttyS2
+	emit "serial_64k_s=$(awk -v a="$start" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { print b - a }')"
+	emit "probe=ok"
+}
+
+# --- main -------------------------------------------------------------------
+
+boot
+emit "scenario=$SCENARIO"
+emit "mode=$MODE"
+emit "kernel=$(uname -r)"
+emit "boot_s=$(cut -d' ' -f1 /proc/uptime)"
+emit "psi=$([ -r /proc/pressure/memory ] && echo 1 || echo 0)"
+case "$SCENARIO" in
+fast-hog | slow-leak | many-growers | protected | thrash | self | kernel-oom | probe)
+	"scenario_$(echo "$SCENARIO" | tr - _)"
+	stop_daemon
+	report_kernel
+	;;
+*)
+	emit "error=unknown scenario $SCENARIO"
+	;;
+esac
+finish

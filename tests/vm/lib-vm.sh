@@ -1,0 +1,345 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Shared host side of oomguard's VM tests, sourced by run-vm-tests.sh and
+# bench-vm.sh: finds the tools, fetches Debian's kernel, builds the initramfs,
+# picks KVM or TCG and boots one scenario. Every qemu run goes through vm_boot,
+# the one place that knows the command line and the time limit.
+#
+# Knobs (environment):
+#   OOMGUARD_VM_CACHE      kernel cache (default ~/.cache/oomguard-vm)
+#   OOMGUARD_VM_ACCEL      auto (default), kvm or tcg
+#   OOMGUARD_VM_MEM_MIB    guest RAM (default 512; the scenarios' sizes assume it)
+#   OOMGUARD_VM_SMP        guest CPUs (default 2)
+#   OOMGUARD_VM_KEEP       1: keep the work directory even when all passed
+#   OOMGUARD_VM_DAEMON_ARGS extra oomguard arguments for every scenario (e.g. -d)
+#   OOMGUARD_VM_MAX_RSS_KIB scenario "self": largest VmRSS allowed (default 10240)
+#   OOMGUARD_VM_THRASH_MAX_PERCENT scenario "thrash": full-stall time allowed, in %
+#                          of the same run without a daemon (default 50)
+#   OOMGUARD_VM_EARLYOOM   earlyoom binary for bench-vm.sh (default /usr/bin/earlyoom,
+#                          from Debian's earlyoom package; skipped when absent)
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM_CACHE=${OOMGUARD_VM_CACHE:-${HOME:-/tmp}/.cache/oomguard-vm}
+VM_MEM_MIB=${OOMGUARD_VM_MEM_MIB:-512}
+VM_SMP=${OOMGUARD_VM_SMP:-2}
+VM_EARLYOOM=${OOMGUARD_VM_EARLYOOM:-/usr/bin/earlyoom}
+# Kernel modules the scenarios load, with their dependencies: zram for swap,
+# virtio for the disk that scenario "thrash" reads as its file working set.
+VM_MODULES="zram virtio_pci virtio_blk"
+# What a cached kernel directory holds; a harness that changes it re-unpacks
+# from the cached .deb instead of trusting an old layout.
+VM_CACHE_STAMP="vmlinux modules: $VM_MODULES"
+VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-oom"
+
+vm_log() {
+	printf '%s\n' "$*" >&2
+}
+
+# meson reads exit status 77 as "skipped": one line saying why, then stop.
+vm_skip() {
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+
+# 99 is meson's "hard error": the harness itself broke, not oomguard.
+vm_fail_harness() {
+	printf 'ERROR: %s\n' "$*"
+	exit 99
+}
+
+# Maps a scenario number or name to its name; empty when unknown.
+vm_scenario_name() {
+	local i=1 name
+	for name in $VM_ALL_SCENARIOS; do
+		if [ "$1" = "$i" ] || [ "$1" = "$name" ]; then
+			echo "$name"
+			return
+		fi
+		i=$((i + 1))
+	done
+}
+
+# Upper bound for one boot of a scenario, in seconds; normal runs under TCG
+# take a fifth of it.
+vm_scenario_limit() {
+	case "$1" in
+	fast-hog | kernel-oom) echo 120 ;;
+	self) echo 240 ;;
+	*) echo 180 ;;
+	esac
+}
+
+vm_check_tools() {
+	command -v qemu-system-x86_64 >/dev/null ||
+		vm_skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+	command -v timeout >/dev/null || vm_skip "timeout(1) not found"
+	VM_BUSYBOX=$(command -v busybox) ||
+		vm_skip "busybox not found (apt-get install busybox-static)"
+	VM_CC=${CC:-cc}
+	command -v "$VM_CC" >/dev/null || vm_skip "no C compiler ($VM_CC) for the guest's test programs"
+	# Guest programs are static so they need no libraries; that needs libc.a.
+	local probe
+	probe=$(mktemp -d)
+	printf 'int main(void) { return 0; }\n' >"$probe/t.c"
+	if ! "$VM_CC" -static -o "$probe/t" "$probe/t.c" 2>/dev/null; then
+		rm -rf "$probe"
+		vm_skip "$VM_CC -static does not link (apt-get install libc6-dev)"
+	fi
+	rm -rf "$probe"
+}
+
+# Prints "depends=" from a module's .modinfo section, as module names.
+vm_module_depends() {
+	tr '\0' '\n' <"$1" | sed -n 's/^depends=//p' | tr ',' ' '
+}
+
+# Writes MODULE's dependencies, then MODULE, uncompressed into $dest and
+# their names into the file $order, each once. $index maps names to files.
+vm_module_closure() {
+	local name=$1 file dep
+	grep -qx "$name.ko" "$order" 2>/dev/null && return 0
+	file=$(awk -v n="$name" '$1 == n { print $2; exit }' "$index")
+	[ -n "$file" ] || { vm_log "kernel module $name not found in the package"; return 1; }
+	# Debian 12 ships plain .ko; later releases compress them, and busybox
+	# insmod cannot be trusted to read that, so the guest gets plain files.
+	case "$file" in
+	*.ko.xz) xz -dc "$file" ;;
+	*.ko.zst) zstd -qdc "$file" ;;
+	*.ko.gz) gzip -dc "$file" ;;
+	*) cat "$file" ;;
+	esac >"$dest/$name.ko" || return 1
+	for dep in $(vm_module_depends "$dest/$name.ko"); do
+		vm_module_closure "$dep" || return 1
+	done
+	echo "$name.ko" >>"$order"
+}
+
+# Copies the modules of $VM_MODULES and their dependencies out of the unpacked
+# package tree $1 into $2, and writes NAME.order beside them: the load order.
+vm_extract_modules() {
+	local tree=$1 dest=$2 index order m
+	index=$(mktemp)
+	mkdir -p "$dest"
+	# modinfo's "depends=" spells module names with underscores.
+	find "$tree"/lib/modules "$tree"/usr/lib/modules -name '*.ko*' 2>/dev/null |
+		awk '{ n = $0; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub(/-/, "_", n); print n, $0 }' >"$index"
+	for m in $VM_MODULES; do
+		order="$dest/$m.order"
+		: >"$order"
+		vm_module_closure "$m" || { rm -f "$index"; return 1; }
+	done
+	rm -f "$index"
+}
+
+# Writes the ELF vmlinux inside bzImage $1 to $2; returns non-zero when it
+# cannot. QEMU boots such an ELF directly through its PVH entry point, which
+# skips the kernel's self-decompression: under TCG that alone takes about 5 s
+# of every boot.
+vm_unpack_vmlinux() {
+	local bzimage=$1 out=$2 magic tool offset
+	for magic in xz zstd gzip; do
+		case $magic in
+		xz) offset=$(LC_ALL=C grep -obUa $'\xfd7zXZ' "$bzimage") tool="xz -dc --single-stream" ;;
+		zstd) offset=$(LC_ALL=C grep -obUa $'\x28\xb5\x2f\xfd' "$bzimage") tool="zstd -qdc" ;;
+		gzip) offset=$(LC_ALL=C grep -obUa $'\x1f\x8b\x08' "$bzimage") tool="gzip -dc" ;;
+		esac
+		offset=${offset%%:*}
+		[ -n "$offset" ] || continue
+		command -v "${tool%% *}" >/dev/null || continue
+		tail -c +$((offset + 1)) "$bzimage" | $tool >"$out" 2>/dev/null
+		[ "$(head -c 4 "$out" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] && return 0
+	done
+	rm -f "$out"
+	return 1
+}
+
+# Finds or fetches Debian's current amd64 kernel; sets VM_KERNEL (the image to
+# boot) and VM_MODDIR (modules plus .order files). Skips when it cannot be had.
+vm_fetch_kernel() {
+	local pkg deb tree kdir
+	mkdir -p "$VM_CACHE" || vm_skip "cannot create kernel cache $VM_CACHE"
+	# The metapackage names today's ABI; resolving it here means a kernel
+	# security update is picked up without editing the harness.
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+	if [ -z "$pkg" ]; then
+		# No apt lists (or not Debian): fall back to what an earlier run cached.
+		kdir=$(find "$VM_CACHE" -maxdepth 1 -type d -name 'linux-image-*' | sort -V | tail -n 1)
+		if [ -z "$kdir" ] || [ ! -f "$kdir/ready" ]; then
+			vm_skip "cannot resolve linux-image-amd64 (apt-get update?) and no kernel cached in $VM_CACHE"
+		fi
+		pkg=$(basename "$kdir")
+	fi
+	kdir="$VM_CACHE/$pkg"
+	# Two runs sharing the cache must not unpack over each other.
+	local lock_fd
+	if command -v flock >/dev/null; then
+		exec {lock_fd}>"$VM_CACHE/.lock" && flock "$lock_fd"
+	fi
+	if [ ! -f "$kdir/ready" ] || [ "$(cat "$kdir/ready")" != "$VM_CACHE_STAMP" ]; then
+		deb=$(find "$VM_CACHE" -maxdepth 1 -name "${pkg}_*.deb" | sort -V | tail -n 1)
+		if [ -z "$deb" ]; then
+			vm_log "fetching $pkg into $VM_CACHE"
+			(cd "$VM_CACHE" && apt-get download "$pkg") >"$VM_CACHE/apt-get.log" 2>&1 ||
+				vm_skip "apt-get download $pkg failed (see $VM_CACHE/apt-get.log)"
+			deb=$(find "$VM_CACHE" -maxdepth 1 -name "${pkg}_*.deb" | sort -V | tail -n 1)
+			[ -n "$deb" ] || vm_skip "apt-get download $pkg left no .deb in $VM_CACHE"
+		fi
+		command -v dpkg-deb >/dev/null || vm_skip "dpkg-deb not found, cannot unpack $deb"
+		tree=$(mktemp -d "$VM_CACHE/unpack.XXXXXX")
+		dpkg-deb -x "$deb" "$tree" || { rm -rf "$tree"; vm_skip "dpkg-deb -x $deb failed"; }
+		rm -rf "$kdir"
+		mkdir -p "$kdir"
+		if ! cp "$tree"/boot/vmlinuz-* "$kdir/vmlinuz" ||
+			! vm_extract_modules "$tree" "$kdir/modules"; then
+			rm -rf "$tree" "$kdir"
+			vm_fail_harness "unpacking $deb failed"
+		fi
+		vm_unpack_vmlinux "$kdir/vmlinuz" "$kdir/vmlinux" ||
+			vm_log "cannot unpack vmlinux from the bzImage; booting it compressed (slower)"
+		rm -rf "$tree"
+		echo "$VM_CACHE_STAMP" >"$kdir/ready"
+		# Older kernels are dead weight once the current one is ready.
+		find "$VM_CACHE" -maxdepth 1 -name 'linux-image-*' ! -name "${pkg}*" -exec rm -rf {} +
+	fi
+	[ -n "$lock_fd" ] && exec {lock_fd}>&-
+	VM_KERNEL="$kdir/vmlinuz"
+	[ -f "$kdir/vmlinux" ] && VM_KERNEL="$kdir/vmlinux"
+	VM_MODDIR="$kdir/modules"
+	VM_KERNEL_PKG=$pkg
+}
+
+# Copies an executable and, for a dynamic one, every library ldd lists plus
+# the loader, to the same paths under the root $3.
+vm_copy_with_libs() {
+	local src=$1 dest=$2 root=$3 lib
+	install -D -m 0755 "$src" "$root$dest" || return 1
+	# ldd prints "libx.so => /path (0x...)" or, for the loader, "/path (0x...)".
+	for lib in $(ldd "$src" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib" || return 1
+	done
+	if ldd "$src" 2>/dev/null | grep -q 'not found'; then
+		vm_log "$src: a library is missing: $(ldd "$src" | grep 'not found' | head -n 1)"
+		return 1
+	fi
+}
+
+# Builds $VM_WORK/initramfs.cpio around the oomguard binary $1.
+vm_build_initramfs() {
+	local oomguard=$1 root="$VM_WORK/root" prog
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,etc,modules,proc,sys,dev,tmp}
+	# oomguard drops CAP_DAC_OVERRIDE, and when a non-root user builds the
+	# archive the guest's files belong to that uid: hooks still write here.
+	chmod 1777 "$root/tmp"
+	vm_copy_with_libs "$VM_BUSYBOX" /bin/busybox "$root" || vm_fail_harness "cannot copy busybox"
+	vm_copy_with_libs "$oomguard" /bin/oomguard "$root" || vm_fail_harness "cannot copy $oomguard and its libraries"
+	# Read by bench-vm.sh, which boots earlyoom only when it is there.
+	# shellcheck disable=SC2034
+	VM_HAVE_EARLYOOM=0
+	# shellcheck disable=SC2034
+	if [ -x "$VM_EARLYOOM" ]; then
+		vm_copy_with_libs "$VM_EARLYOOM" /bin/earlyoom "$root" && VM_HAVE_EARLYOOM=1
+	fi
+	for prog in hog thrash supervise; do
+		"$VM_CC" -static -O2 -Wall -Wextra -Werror -o "$root/bin/$prog" "$VM_DIR/guest/$prog.c" ||
+			vm_fail_harness "cannot build guest program $prog"
+	done
+	install -m 0755 "$VM_DIR/guest/init.sh" "$root/init"
+	cp "$VM_MODDIR"/* "$root/modules/"
+	cat >"$root/etc/vm-test.conf" <<-EOF
+		OOMGUARD_EXTRA_ARGS='${OOMGUARD_VM_DAEMON_ARGS:-}'
+		MAX_RSS_KIB='${OOMGUARD_VM_MAX_RSS_KIB:-10240}'
+	EOF
+	# Uncompressed: the kernel unpacks it fastest, and it is only a few MiB.
+	(cd "$root" && find . | "$VM_BUSYBOX" cpio -o -H newc 2>/dev/null) >"$VM_WORK/initramfs.cpio" ||
+		vm_fail_harness "cpio failed"
+	# The file working set of scenario "thrash": sparse, so it costs no disk.
+	truncate -s 512M "$VM_WORK/disk.img"
+}
+
+# Boots one scenario. Usage: vm_boot RUN_NAME SCENARIO MODE TIMEOUT_S
+# Leaves console.log, results.txt and daemon.log in $VM_WORK/RUN_NAME and
+# returns qemu's status (124 when the time limit stopped it).
+vm_boot() {
+	local name=$1 scenario=$2 mode=$3 limit=$4 dir="$VM_WORK/$1" accel
+	mkdir -p "$dir"
+	rm -f "$dir"/{console.log,results.txt,daemon.log}
+	case "$VM_ACCEL" in
+	kvm) accel=(-accel kvm -cpu host) ;;
+	*) accel=(-accel tcg -cpu max) ;;
+	esac
+	# panic=-1 plus -no-reboot: a guest crash ends qemu at once instead of
+	# waiting for the time limit. loglevel=4 keeps the kernel's OOM task dumps
+	# off the serial console: printing them there is slow and would stall the
+	# very guest being measured (they stay in dmesg).
+	timeout -k 5 "$limit" qemu-system-x86_64 \
+		"${accel[@]}" -m "$VM_MEM_MIB" -smp "$VM_SMP" \
+		-nodefaults -no-user-config -no-reboot -display none \
+		-kernel "$VM_KERNEL" -initrd "$VM_WORK/initramfs.cpio" \
+		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic psi=1 oomguard.scenario=$scenario oomguard.mode=$mode" \
+		-serial "file:$dir/console.log" \
+		-serial "file:$dir/results.txt" \
+		-serial "file:$dir/daemon.log" \
+		-drive "file=$VM_WORK/disk.img,format=raw,if=virtio,readonly=on" \
+		</dev/null >"$dir/qemu.log" 2>&1
+	local status=$?
+	# The serial port keeps the guest's \r\n; the parsers want plain lines.
+	sed -i 's/\r$//' "$dir/results.txt" "$dir/daemon.log" 2>/dev/null
+	return $status
+}
+
+# Value of KEY in a results file (the last one wins), or $3 when absent.
+vm_get() {
+	awk -F= -v k="$2" -v d="${3-}" '
+		$1 == k { v = substr($0, length(k) + 2); found = 1 }
+		END { print found ? v : d }' "$1"
+}
+
+# Decides between KVM and TCG. KVM must be advertised by the CPU flags (a
+# /dev/kvm node alone proves nothing: without nested virtualisation a guest
+# hangs in early boot instead of failing), usable, and must boot a probe
+# guest within a short limit. Also proves the initramfs boots at all.
+vm_pick_accel() {
+	local want=${OOMGUARD_VM_ACCEL:-auto} started
+	VM_ACCEL=tcg
+	if [ "$want" != tcg ] && grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		VM_ACCEL=kvm
+		started=$(date +%s)
+		if vm_boot probe-kvm probe oomguard 30 && [ "$(vm_get "$VM_WORK/probe-kvm/results.txt" probe)" = ok ]; then
+			VM_PROBE="$VM_WORK/probe-kvm/results.txt"
+			vm_log "accelerator: kvm (probe booted in $(($(date +%s) - started)) s)"
+			return 0
+		fi
+		vm_log "accelerator: kvm advertised but the probe guest did not boot within 30 s; using tcg"
+		VM_ACCEL=tcg
+	elif [ "$want" = kvm ]; then
+		vm_skip "OOMGUARD_VM_ACCEL=kvm but the CPU shows no vmx/svm or /dev/kvm is not usable"
+	fi
+	started=$(date +%s)
+	vm_boot probe-tcg probe oomguard 90
+	VM_PROBE="$VM_WORK/probe-tcg/results.txt"
+	if [ "$(vm_get "$VM_PROBE" probe)" != ok ]; then
+		vm_log "--- console of the probe guest (last 30 lines) ---"
+		tail -n 30 "$VM_WORK/probe-tcg/console.log" >&2
+		cat "$VM_WORK/probe-tcg/qemu.log" >&2
+		vm_fail_harness "the probe guest did not boot under tcg (work dir $VM_WORK)"
+	fi
+	vm_log "accelerator: tcg (probe booted and powered off in $(($(date +%s) - started)) s," \
+		"kernel at init after $(vm_get "$VM_PROBE" boot_s) s)"
+}
+
+# Common set-up for both scripts: tools, kernel, work dir, initramfs, accel.
+vm_setup() {
+	local oomguard=$1
+	[ -x "$oomguard" ] || { echo "ERROR: $oomguard is not an executable oomguard binary"; exit 99; }
+	vm_check_tools
+	vm_fetch_kernel
+	VM_WORK=$(mktemp -d "${TMPDIR:-/tmp}/oomguard-vm.XXXXXX")
+	vm_log "kernel: $VM_KERNEL_PKG; work dir: $VM_WORK"
+	vm_build_initramfs "$oomguard"
+	vm_pick_accel
+}
