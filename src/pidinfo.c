@@ -196,7 +196,7 @@ static const char *next_non_slice(const char **p, size_t *len)
 
 const char *pidinfo_unit_from_cgroup(const char *cgroup, char *out, size_t len)
 {
-	const char *p = cgroup, *unit, *user_unit;
+	const char *p = cgroup, *unit, *user_unit = NULL;
 	size_t unit_len, user_len = 0;
 
 	out[0] = '\0';

@@ -38,6 +38,7 @@ vm_log() {
 
 # meson reads exit status 77 as "skipped": one line saying why, then stop.
 vm_skip() {
+	[ -n "${VM_WORK:-}" ] && rm -rf "$VM_WORK"
 	printf 'SKIP: %s\n' "$*"
 	exit 77
 }
