@@ -2,7 +2,8 @@
  * (pid, starttime); a pidfd pins it, /proc/PID/stat re-read through the procfs
  * seam proves the pid still names that process, and only then does a signal
  * go out, through the pidfd. Nothing here allocates or forks: it runs when
- * memory is already scarce. */
+ * memory is already scarce. Implemented in kill.c (the victim) and
+ * killscope.c (its process group or cgroup), which share kill-internal.h. */
 #pragma once
 
 #include <stdbool.h>
@@ -111,11 +112,3 @@ bool kill_group_allowed(pid_t pgrp, pid_t self_pgrp);
  * "..", never self or an ancestor of self (cgroup.kill takes descendants
  * too), never when self is unknown (""). */
 bool kill_cgroup_allowed(const char *victim, const char *self);
-
-/* Pure: the cgroup v2 path from /proc/PID/cgroup text; hybrid systems list
- * v1 hierarchies first:
- *   4:memory:/user.slice
- *   0::/user.slice/user-1000.slice/session-2.scope
- * Copies the path after "0::" (without the newline) into path. Returns 0,
- * -ENOENT when there is no "0::" line (v1-only system), or -ENAMETOOLONG. */
-int kill_parse_cgroup(const char *buf, char *path, size_t size);

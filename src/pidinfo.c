@@ -6,14 +6,17 @@
 
 #include "strutil.h"
 
-/* Move past one space-separated field. Returns NULL when none is left. */
-static const char *next_field(const char *p)
+/* Move past count space-separated fields. Returns NULL when fewer are left. */
+static const char *skip_fields(const char *p, int count)
 {
-	while (*p && *p != ' ' && *p != '\n')
+	for (; count > 0; count--) {
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+		if (*p != ' ')
+			return NULL;
 		p++;
-	if (*p != ' ')
-		return NULL;
-	return p + 1;
+	}
+	return p;
 }
 
 int pidinfo_parse_stat(const char *buf, struct proc_sample *out)
@@ -50,17 +53,13 @@ int pidinfo_parse_stat(const char *buf, struct proc_sample *out)
 	if (strutil_parse_i64(p, &end, 0, INT_MAX, &svalue) < 0 || *end != ' ')
 		return -EINVAL;
 	out->pgrp = (pid_t)svalue;
-	p = end + 1;
-	for (int field = 6; field < 9; field++)
-		if (!(p = next_field(p)))
-			return -EINVAL;
+	if (!(p = skip_fields(end + 1, 3)))	/* 6..8 */
+		return -EINVAL;
 	if (strutil_parse_u64(p, &end, UINT_MAX, &value) < 0 || *end != ' ')
 		return -EINVAL;
 	out->flags = (unsigned)value;
-	p = end + 1;
-	for (int field = 10; field < 22; field++)
-		if (!(p = next_field(p)))
-			return -EINVAL;
+	if (!(p = skip_fields(end + 1, 12)))	/* 10..21 */
+		return -EINVAL;
 	if (strutil_parse_u64(p, &end, UINT64_MAX, &out->starttime) < 0 ||
 	    (*end != ' ' && *end != '\n' && *end != '\0'))
 		return -EINVAL;
@@ -133,7 +132,11 @@ int pidinfo_parse_oom_score_adj(const char *buf, int *adj)
 	return 0;
 }
 
-int pidinfo_parse_cgroup(const char *buf, char *out, size_t len)
+/* The one walk over /proc/PID/cgroup lines behind both public parsers: the
+ * "0::" line wins wherever it stands; without it, unless v2_only, the first
+ * v1 "N:name=systemd:" line. Sets *path and *path_len (up to the newline).
+ * Returns 0 or -ENOENT. */
+static int find_cgroup(const char *buf, bool v2_only, const char **path, size_t *path_len)
 {
 	const char *line = buf, *found = NULL;
 
@@ -144,22 +147,50 @@ int pidinfo_parse_cgroup(const char *buf, char *out, size_t len)
 			found = line + 3;
 			break;
 		}
-		if (!found && strutil_startswith(line + strspn(line, "0123456789"), ":name=systemd:"))
+		if (!v2_only && !found &&
+		    strutil_startswith(line + strspn(line, "0123456789"), ":name=systemd:"))
 			found = strchr(line, ':') + strlen(":name=systemd:");
 		if (!nl)
 			break;
 		line = nl + 1;
 	}
-	if (!found || len == 0)
+	if (!found)
 		return -ENOENT;
-	{
-		size_t n = strcspn(found, "\n");
+	*path = found;
+	*path_len = strcspn(found, "\n");
+	return 0;
+}
 
-		if (n >= len)
-			n = len - 1;
-		memcpy(out, found, n);
-		out[n] = '\0';
-	}
+int pidinfo_parse_cgroup(const char *buf, char *out, size_t len)
+{
+	const char *path;
+	size_t n;
+
+	if (len == 0 || find_cgroup(buf, false, &path, &n) < 0)
+		return -ENOENT;
+	/* For reports and matching: the start of a long path still says most. */
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, path, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int pidinfo_parse_cgroup_v2(const char *buf, char *out, size_t len)
+{
+	const char *path;
+	size_t n;
+	int r;
+
+	r = find_cgroup(buf, true, &path, &n);
+	if (r < 0)
+		return r;
+	/* Never cut: the path is written to as cgroup.kill, and a cut path
+	 * names an ancestor. */
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(out, path, n);
+	out[n] = '\0';
 	return 0;
 }
 

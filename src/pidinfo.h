@@ -49,11 +49,20 @@ int pidinfo_parse_status(const char *buf, struct proc_sample *out);
  * Returns 0 or -EINVAL. */
 int pidinfo_parse_oom_score_adj(const char *buf, int *adj);
 
-/* Find the cgroup path in /proc/PID/cgroup text: the unified "0::/path" line,
- * or on a v1-only system the "name=systemd" one:
+/* Find the cgroup path in /proc/PID/cgroup text, for reports and matching:
+ * the unified "0::/path" line wherever it stands, else (a v1-only system)
+ * the first "name=systemd" one:
+ *   9:name=systemd:/user.slice/session-3.scope
  *   0::/system.slice/nginx.service
  * Copies it into out (NUL-terminated, cut to len). Returns 0 or -ENOENT. */
 int pidinfo_parse_cgroup(const char *buf, char *out, size_t len);
+
+/* The same text, strictly, for acting on the path (cgroup.kill): only the
+ * cgroup v2 "0::" line counts ("10::" does not), and a path that does not
+ * fit is refused, never cut (a cut path names an ancestor). Copies it into
+ * out. Returns 0, -ENOENT (no "0::" line: a v1-only system) or
+ * -ENAMETOOLONG. */
+int pidinfo_parse_cgroup_v2(const char *buf, char *out, size_t len);
 
 /* The systemd unit of a cgroup path, as systemd names it: the first
  * component below the slices, if it is a .service or .scope

@@ -425,28 +425,6 @@ Test(kill, pidfd_probe_agrees_with_context)
 
 /* --- cgroups: pure parts --- */
 
-Test(kill, parse_cgroup_hybrid_and_unified)
-{
-	char path[64];
-
-	cr_assert_eq(kill_parse_cgroup("4:memory:/user.slice\n1:name=systemd:/x\n"
-				       "0::/user.slice/user-1000.slice/session-2.scope\n",
-				       path, sizeof(path)), 0);
-	cr_expect_str_eq(path, "/user.slice/user-1000.slice/session-2.scope");
-	cr_assert_eq(kill_parse_cgroup("0::/system.slice/nginx.service", path, sizeof(path)), 0);
-	cr_expect_str_eq(path, "/system.slice/nginx.service");
-	cr_assert_eq(kill_parse_cgroup("0::/\n", path, sizeof(path)), 0);
-	cr_expect_str_eq(path, "/");
-	/* A v1-only system: name=systemd is not a v2 path to cgroup.kill. */
-	cr_expect_eq(kill_parse_cgroup("1:name=systemd:/system.slice/a.service\n", path,
-				       sizeof(path)), -ENOENT);
-	cr_expect_eq(kill_parse_cgroup("", path, sizeof(path)), -ENOENT);
-	/* "10::" is not "0::". */
-	cr_expect_eq(kill_parse_cgroup("10::/a\n", path, sizeof(path)), -ENOENT);
-	/* Never cut: a cut path would name an ancestor. */
-	cr_expect_eq(kill_parse_cgroup("0::/aaaaaaaaaa/bbbbbbbbbb\n", path, 12), -ENAMETOOLONG);
-}
-
 Test(kill, cgroup_allowed_refusals)
 {
 	cr_expect_not(kill_cgroup_allowed("/", "/system.slice/oomguard.service"));
@@ -516,7 +494,7 @@ static void cg_setup(void)
 	/* Make the test cgroup below our own, so that a delegated subtree
 	 * (systemd Delegate=yes, a container) works as well as the root. */
 	if (procfs_read_file(proc.root_fd, "self/cgroup", buf, sizeof(buf)) < 0 ||
-	    kill_parse_cgroup(buf, self_cg, sizeof(self_cg)) < 0 || strlen(self_cg) > 400)
+	    pidinfo_parse_cgroup_v2(buf, self_cg, sizeof(self_cg)) < 0 || strlen(self_cg) > 400)
 		return;
 	snprintf(cg_path, sizeof(cg_path), "%s/oomguard-test-%d",
 		 strcmp(self_cg, "/") == 0 ? "" : self_cg, (int)getpid());

@@ -120,6 +120,36 @@ Test(pidinfo, oom_score_adj)
 	cr_expect_eq(pidinfo_parse_oom_score_adj("12 \n", &adj), -EINVAL);
 }
 
+/* The strict variant kill's cgroup path relies on (its result names the
+ * cgroup.kill to write). */
+Test(pidinfo, cgroup_v2_strict)
+{
+	char path[64];
+
+	cr_assert_eq(pidinfo_parse_cgroup_v2("4:memory:/user.slice\n1:name=systemd:/x\n"
+					     "0::/user.slice/user-1000.slice/session-2.scope\n",
+					     path, sizeof(path)), 0);
+	cr_expect_str_eq(path, "/user.slice/user-1000.slice/session-2.scope");
+	cr_assert_eq(pidinfo_parse_cgroup_v2("0::/system.slice/nginx.service", path, sizeof(path)), 0);
+	cr_expect_str_eq(path, "/system.slice/nginx.service");
+	cr_assert_eq(pidinfo_parse_cgroup_v2("0::/\n", path, sizeof(path)), 0);
+	cr_expect_str_eq(path, "/");
+	/* A v1-only system: name=systemd is not a v2 path to cgroup.kill. */
+	cr_expect_eq(pidinfo_parse_cgroup_v2("1:name=systemd:/system.slice/a.service\n", path,
+					     sizeof(path)), -ENOENT);
+	cr_expect_eq(pidinfo_parse_cgroup_v2("", path, sizeof(path)), -ENOENT);
+	/* "10::" is not "0::". */
+	cr_expect_eq(pidinfo_parse_cgroup_v2("10::/a\n", path, sizeof(path)), -ENOENT);
+	/* Never cut: a cut path would name an ancestor. */
+	cr_expect_eq(pidinfo_parse_cgroup_v2("0::/aaaaaaaaaa/bbbbbbbbbb\n", path, 12), -ENAMETOOLONG);
+	/* The reporting parser, on the same inputs, takes v1 and cuts. */
+	cr_assert_eq(pidinfo_parse_cgroup("1:name=systemd:/system.slice/a.service\n", path,
+					  sizeof(path)), 0);
+	cr_expect_str_eq(path, "/system.slice/a.service");
+	cr_assert_eq(pidinfo_parse_cgroup("0::/aaaaaaaaaa/bbbbbbbbbb\n", path, 12), 0);
+	cr_expect_str_eq(path, "/aaaaaaaaaa");
+}
+
 Test(pidinfo, cgroup_and_unit)
 {
 	char path[256], unit[64];
