@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #ifndef SYS_close_range
@@ -28,14 +29,6 @@
 
 /* The only PATH a hook gets: oomguard's own may point anywhere. */
 static const char hook_path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 const char *hook_event_name(enum hook_event event)
 {
@@ -418,7 +411,7 @@ int hook_run(struct hooks *hooks, const char *path, const struct hook_info *info
 		return -report.err;
 	}
 	*slot = (struct hook_slot){
-		.pid = child, .path = path, .event = info->event, .started_ms = now_ms(),
+		.pid = child, .path = path, .event = info->event, .started_ms = clock_now_ms(),
 	};
 	log_debug("%s %s: started as pid %d", flag, path, (int)child);
 	if (pid)
@@ -445,7 +438,7 @@ static void report_exit(const struct hook_slot *slot, int status)
 unsigned hook_reap(struct hooks *hooks)
 {
 	unsigned reaped = 0;
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 
 	for (size_t i = 0; i < HOOK_MAX_RUNNING; i++) {
 		struct hook_slot *slot = &hooks->running[i];

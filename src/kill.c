@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "kill-internal.h"
 #include "log.h"
 
@@ -31,14 +32,6 @@
 /* /proc/PID/stat has 52 fields: a comm of at most 16 bytes in parentheses
  * and 51 numbers of at most 20 digits each, about 1.1 KiB in the worst case. */
 #define STAT_BUF_SIZE 2048
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int kill_open_pidfd(pid_t pid)
 {
@@ -203,17 +196,17 @@ static bool victim_exited(const struct kill_ctx *ctx, const struct kill_target *
 static bool wait_exit(const struct kill_ctx *ctx, const struct kill_target *t, unsigned timeout_ms,
 		      const struct kill_request *req)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = clock_now_ms() + timeout_ms;
 
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = clock_now_ms();
 		uint64_t slice = deadline > now ? deadline - now : 0;
 
 		if (slice > KILL_POLL_SLICE_MS)
 			slice = KILL_POLL_SLICE_MS;
 		if (victim_exited(ctx, t, (int)slice))
 			return true;
-		if (now_ms() >= deadline)
+		if (clock_now_ms() >= deadline)
 			return false;
 		if (req && req->escalate && req->escalate(req->userdata)) {
 			log_debug("pid %d: escalating to SIGKILL early", (int)t->victim->pid);
@@ -312,7 +305,7 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 	if (t.scope == KILL_SCOPE_CGROUP && victim_exited(ctx, &t, 0))
 		return -ESRCH;
 
-	start = now_ms();
+	start = clock_now_ms();
 	r = send_signal(ctx, &t, req->first_signal);
 	if (r < 0)
 		return r;
@@ -321,17 +314,17 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 	if (req->first_signal != SIGKILL) {
 		if (wait_exit(ctx, &t, req->timeout_ms, req)) {
 			out->exited = true;
-			out->waited_ms = (unsigned)(now_ms() - start);
+			out->waited_ms = (unsigned)(clock_now_ms() - start);
 			return 0;
 		}
 		r = escalate_kill(ctx, &t);
 		if (r == -ESRCH) {
 			out->exited = true;
-			out->waited_ms = (unsigned)(now_ms() - start);
+			out->waited_ms = (unsigned)(clock_now_ms() - start);
 			return 0;
 		}
 		if (r < 0) {
-			out->waited_ms = (unsigned)(now_ms() - start);
+			out->waited_ms = (unsigned)(clock_now_ms() - start);
 			return r;
 		}
 		out->last_signal = SIGKILL;
@@ -339,6 +332,6 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 	/* Only now: before the victim is dying the call fails with EINVAL. */
 	out->released = release_memory(&t);
 	out->exited = wait_exit(ctx, &t, KILL_FINAL_WAIT_MS, NULL);
-	out->waited_ms = (unsigned)(now_ms() - start);
+	out->waited_ms = (unsigned)(clock_now_ms() - start);
 	return out->exited ? 0 : -ETIMEDOUT;
 }

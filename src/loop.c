@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "hook.h"
 #include "kill.h"
 #include "log.h"
@@ -65,20 +66,10 @@ struct loop {
 	char trigger_text[256];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t now_ms(void);
-
 static int sample(struct loop *l)
 {
 	const char *bad_key = NULL;
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 	/* vmstat feeds the kernel-OOM watch (every VMSTAT_IDLE_MS is soon
 	 * enough to report it) and the refault gate (needed while pressure is
 	 * high or memory is low). */
@@ -268,7 +259,7 @@ static bool escalate(void *userdata)
 {
 	struct loop *l = userdata;
 
-	notify_watchdog(&l->notify, now_ms());
+	notify_watchdog(&l->notify, clock_now_ms());
 	if (sample(l) < 0)
 		return false;
 	return policy_check_floors(&l->floors, &l->s.eff) == ACTION_KILL;
@@ -290,7 +281,7 @@ static enum policy_action recheck(struct loop *l, enum policy_action action, boo
 
 static void act(struct loop *l, enum policy_action action, bool by_pressure)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 
 	select_victims(l);
 	if (l->sel.n_best == 0) {
@@ -355,7 +346,7 @@ static void act(struct loop *l, enum policy_action action, bool by_pressure)
 			l->metrics.kills_sigterm++;
 		if (by_pressure)
 			l->metrics.kills_pressure++;
-		policy_psi_killed(&l->psi, l->cfg, now_ms());
+		policy_psi_killed(&l->psi, l->cfg, clock_now_ms());
 		return;
 	}
 	log_err("no candidate could be killed");
@@ -437,9 +428,9 @@ static void wait_next(struct loop *l, uint64_t now)
 		l->trigger.mode = TRIGGER_AVERAGES;
 	} else if (pfd.revents & POLLPRI) {
 		log_debug("PSI trigger fired");
-		l->fast_poll_until_ms = now_ms() + 1000;
+		l->fast_poll_until_ms = clock_now_ms() + 1000;
 		/* avg10 needs about a minute to decay after a stall */
-		l->psi_recent_until_ms = now_ms() + PSI_RECENT_MS;
+		l->psi_recent_until_ms = clock_now_ms() + PSI_RECENT_MS;
 	}
 }
 
@@ -517,7 +508,7 @@ int loop_run(volatile sig_atomic_t *stop)
 
 	notify_send(&l->notify, "READY=1");
 	while (!*stop) {
-		uint64_t now = now_ms();
+		uint64_t now = clock_now_ms();
 
 		r = iterate(l, now);
 		if (r < 0 || l->cfg->once)

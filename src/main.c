@@ -40,31 +40,28 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* "MemAvailable <= 10.00%/5.00%", "... <= 1048576/524288 KiB", or with both
+ * "... <= min(10.00%, 1048576 KiB)/min(5.00%, 524288 KiB)". */
+static void describe_floor(char *buf, size_t len, const char *what, const struct config_floor *f)
+{
+	if (f->percent_set && f->size_set)
+		snprintf(buf, len, "%s <= min(%u.%02u%%, %llu KiB)/min(%u.%02u%%, %llu KiB)", what,
+			 f->term_centi / 100, f->term_centi % 100, (unsigned long long)f->term_kib,
+			 f->kill_centi / 100, f->kill_centi % 100, (unsigned long long)f->kill_kib);
+	else if (f->size_set)
+		snprintf(buf, len, "%s <= %llu/%llu KiB", what, (unsigned long long)f->term_kib,
+			 (unsigned long long)f->kill_kib);
+	else
+		snprintf(buf, len, "%s <= %u.%02u%%/%u.%02u%%", what, f->term_centi / 100,
+			 f->term_centi % 100, f->kill_centi / 100, f->kill_centi % 100);
+}
+
 static void log_start(const struct config *cfg)
 {
-	const struct config_floor *m = &cfg->mem, *s = &cfg->swap;
 	char mem[96], swap[96], psi[96];
 
-	if (m->percent_set && m->size_set)
-		snprintf(mem, sizeof(mem), "MemAvailable <= min(%u.%02u%%, %llu KiB)/min(%u.%02u%%, %llu KiB)",
-			 m->term_centi / 100, m->term_centi % 100, (unsigned long long)m->term_kib,
-			 m->kill_centi / 100, m->kill_centi % 100, (unsigned long long)m->kill_kib);
-	else if (m->size_set)
-		snprintf(mem, sizeof(mem), "MemAvailable <= %llu/%llu KiB",
-			 (unsigned long long)m->term_kib, (unsigned long long)m->kill_kib);
-	else
-		snprintf(mem, sizeof(mem), "MemAvailable <= %u.%02u%%/%u.%02u%%",
-			 m->term_centi / 100, m->term_centi % 100, m->kill_centi / 100, m->kill_centi % 100);
-	if (s->percent_set && s->size_set)
-		snprintf(swap, sizeof(swap), "SwapFree <= min(%u.%02u%%, %llu KiB)/min(%u.%02u%%, %llu KiB)",
-			 s->term_centi / 100, s->term_centi % 100, (unsigned long long)s->term_kib,
-			 s->kill_centi / 100, s->kill_centi % 100, (unsigned long long)s->kill_kib);
-	else if (s->size_set)
-		snprintf(swap, sizeof(swap), "SwapFree <= %llu/%llu KiB",
-			 (unsigned long long)s->term_kib, (unsigned long long)s->kill_kib);
-	else
-		snprintf(swap, sizeof(swap), "SwapFree <= %u.%02u%%/%u.%02u%%",
-			 s->term_centi / 100, s->term_centi % 100, s->kill_centi / 100, s->kill_centi % 100);
+	describe_floor(mem, sizeof(mem), "MemAvailable", &cfg->mem);
+	describe_floor(swap, sizeof(swap), "SwapFree", &cfg->swap);
 	if (cfg->psi_threshold_centi)
 		snprintf(psi, sizeof(psi), "PSI %s avg10 >= %u.%02u for %u s",
 			 cfg->psi_metric == PSI_METRIC_SOME ? "some" : "full",
