@@ -28,32 +28,47 @@ static void drain(int fd, char *buf, size_t size)
 	buf[len] = '\0';
 }
 
-/* Runs $OOMGUARD_BIN with args (NULL-terminated); stdout and stderr go to
- * temporary files so that neither pipe can fill and block the child. */
-static void run_oomguard(struct run_result *res, const char *const *args)
+/* Fork and exec $OOMGUARD_BIN with args (NULL-terminated), stdout and
+ * stderr to out_fd/err_fd (-1: inherit), after putting env entries. The
+ * child is ours to signal. */
+static pid_t start_oomguard(int out_fd, int err_fd, const char *const *env, const char *const *args)
 {
 	const char *bin = getenv("OOMGUARD_BIN");
 	char *argv[64];
-	int argc = 0, status;
-	FILE *out = tmpfile(), *err = tmpfile();
+	int argc = 0;
 	pid_t pid;
 
 	cr_assert_not_null(bin, "OOMGUARD_BIN not set");
-	cr_assert(out && err);
 	argv[argc++] = (char *)bin;
 	while (*args && argc < 63)
 		argv[argc++] = (char *)*args++;
 	argv[argc] = NULL;
-
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		dup2(fileno(out), 1);
-		dup2(fileno(err), 2);
+		if (out_fd >= 0)
+			dup2(out_fd, 1);
+		if (err_fd >= 0)
+			dup2(err_fd, 2);
 		unsetenv("JOURNAL_STREAM");
+		for (; env && *env; env++)
+			putenv((char *)*env);
 		execv(bin, argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* Runs oomguard to completion; stdout and stderr go to temporary files so
+ * that neither pipe can fill and block the child. */
+static void run_oomguard(struct run_result *res, const char *const *args)
+{
+	FILE *out = tmpfile(), *err = tmpfile();
+	int status;
+	pid_t pid;
+
+	cr_assert(out && err);
+	pid = start_oomguard(fileno(out), fileno(err), NULL, args);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	lseek(fileno(out), 0, SEEK_SET);
@@ -85,33 +100,14 @@ static inline int count_lines(const char *s)
 	return n;
 }
 
-/* Start $OOMGUARD_BIN in the background with stderr to a temporary file
+/* Start oomguard in the background with stderr to a temporary file
  * (returned in *err_file) and extra environment; for tests that signal it
- * or change its fixture while it runs. The child is ours to signal. */
+ * or change its fixture while it runs. */
 static inline pid_t spawn_oomguard(FILE **err_file, const char *const *env, const char *const *args)
 {
-	const char *bin = getenv("OOMGUARD_BIN");
-	char *argv[64];
-	int argc = 0;
-	pid_t pid;
-
 	*err_file = tmpfile();
 	cr_assert_not_null(*err_file);
-	argv[argc++] = (char *)bin;
-	while (*args && argc < 63)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(fileno(*err_file), 2);
-		unsetenv("JOURNAL_STREAM");
-		for (; env && *env; env++)
-			putenv((char *)*env);
-		execv(bin, argv);
-		_exit(127);
-	}
-	return pid;
+	return start_oomguard(-1, fileno(*err_file), env, args);
 }
 
 /* Wait up to ms for pid to exit; returns its exit status, 128+signal, or
