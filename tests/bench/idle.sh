@@ -9,26 +9,37 @@ set -eu
 OOMGUARD=${1:-build/src/oomguard}
 DURATION=${DURATION:-60}
 
-measure() { # name, command...
-	name=$1
-	shift
-	"$@" >/dev/null 2>&1 &
-	pid=$!
-	sleep 1	# start-up is not idle cost
-	start=$(cut -d' ' -f1 "/proc/$pid/schedstat")
-	sleep "$DURATION"
+# Both daemons run side by side over the same minute, so that whatever
+# else the machine does weighs on both alike.
+names=oomguard
+"$OOMGUARD" --dryrun >/dev/null 2>&1 &
+pids=$!
+if command -v earlyoom >/dev/null; then
+	earlyoom --dryrun >/dev/null 2>&1 &
+	pids="$pids $!"
+	names="$names earlyoom"
+fi
+sleep 2	# start-up is not idle cost
+starts=
+for pid in $pids; do
+	starts="$starts $(cut -d' ' -f1 "/proc/$pid/schedstat")"
+done
+sleep "$DURATION"
+
+printf '%-10s %14s %12s %12s %10s\n' daemon "cpu_ns/min" "wakeups/min" "VmRSS_KiB" "RssAnon_KiB"
+set -- $starts
+for pid in $pids; do
+	name=${names%% *}
+	names=${names#* }
 	end=$(cut -d' ' -f1 "/proc/$pid/schedstat")
+	switches=$(awk '/^voluntary_ctxt_switches:/ {print $2}' "/proc/$pid/status")
 	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
 	anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status")
+	printf '%-10s %14d %12s %12d %10d\n' "$name" $((($end - $1) * 60 / DURATION)) \
+		"~$((switches * 60 / (DURATION + 2)))" "$rss" "$anon"
+	shift
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
-	printf '%-10s %14d %12d %10d\n' "$name" $(((end - start) * 60 / DURATION)) "$rss" "$anon"
-}
-
-printf '%-10s %14s %12s %10s\n' daemon "cpu_ns/min" "VmRSS_KiB" "RssAnon_KiB"
-measure oomguard "$OOMGUARD" --dryrun
-if command -v earlyoom >/dev/null; then
-	measure earlyoom earlyoom --dryrun
-else
-	echo "earlyoom   (not installed: apt-get install earlyoom to compare)"
-fi
+done
+command -v earlyoom >/dev/null ||
+	echo "earlyoom: not installed (apt-get install earlyoom to compare)"
