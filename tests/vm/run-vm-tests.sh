@@ -125,7 +125,12 @@ check_fast_hog() {
 	expect_no_kernel_kills
 	SUMMARY="hog $(res proc.hog.end) after $(secs "$(num first_kill_ms)") at $(mib "$(num proc.hog.size_kib)");"
 	SUMMARY+=" MemAvailable min $(mib "$(num mem_available_min_kib)") of $(mib "$(num mem_total_kib)");"
-	SUMMARY+=" post-kill hook runs: $(res hook.post-kill.runs) ($(res hook.post-kill.env.OOMGUARD_NAME) $(res hook.post-kill.env.OOMGUARD_SIGNAL))"
+	# Not asserted (scenario 1 is about the kill), shown for the hook's sake.
+	if [ "$(num hook.post-kill.runs 0)" -gt 0 ]; then
+		SUMMARY+=" post-kill hook ran with OOMGUARD_NAME=$(res hook.post-kill.env.OOMGUARD_NAME) OOMGUARD_SIGNAL=$(res hook.post-kill.env.OOMGUARD_SIGNAL)"
+	else
+		SUMMARY+=" post-kill hook did not run"
+	fi
 }
 
 check_slow_leak() {
@@ -178,8 +183,8 @@ check_protected() {
 
 # Compares with the baseline boot (no daemon) in $BASELINE. "Far below" is
 # THRASH_MAX_PERCENT of the baseline's full-stall time: a daemon without a
-# pressure trigger lands near 100 %, one that kills within ~3 s of the onset
-# near 10 %; between the two runs the noise is a few percent.
+# pressure trigger lands near 100 % (earlyoom measured 96 %); oomguard, killing
+# 5-10 s after the onset, measured 18-31 % over four runs.
 THRASH_MAX_PERCENT=${OOMGUARD_VM_THRASH_MAX_PERCENT:-50}
 check_thrash() {
 	local base_full full swap_total swap_low
@@ -249,6 +254,10 @@ show_failure_details() {
 		sed -n 's/^kmsg=/    | /p' "$RESULTS" | head -n 20
 	fi
 	grep '^error=' "$RESULTS" 2>/dev/null | sed 's/^/    guest /'
+	if grep -q '^sample=' "$RESULTS" 2>/dev/null; then
+		echo "    --- guest memory, every 2 s ---"
+		sed -n 's/^sample=/    | /p' "$RESULTS" | awk 'NR % 2 == 1' | tail -n 30
+	fi
 	if [ "$(res "done")" != 1 ]; then
 		echo "    --- guest console, $DIR/console.log (last 25 lines) ---"
 		tail -n 25 "$DIR/console.log" 2>/dev/null | sed 's/^/    | /'

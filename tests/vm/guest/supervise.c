@@ -324,7 +324,7 @@ int main(int argc, char **argv)
 	read_psi(&psi_some0, &psi_full0);
 	long oom_kill0 = read_oom_kill(), oom_kill_seen = oom_kill0;
 	long mem_available_min = m.mem_available_kib, swap_free_min = m.swap_free_kib;
-	long daemon_rss_max = 0, daemon_died_ms = -1, last_event_ms = 0;
+	long daemon_rss_max = 0, daemon_died_ms = -1, last_event_ms = 0, next_sample_line_ms = 0;
 	int kills = 0;		/* deaths by a signal, whoever sent it */
 	char kill_order[1024] = "";
 	const char *end = "timeout";
@@ -428,6 +428,13 @@ int main(int argc, char **argv)
 				if (size > procs[i].size_kib)
 					procs[i].size_kib = size;
 			}
+		}
+		/* One line a second: enough to see when pressure began. */
+		if (now_ms() >= next_sample_line_ms) {
+			read_psi(&psi_some, &psi_full);
+			emit("sample=%ld ms: MemAvailable %ld KiB, SwapFree %ld KiB, PSI full +%lld ms",
+			     now_ms(), m.mem_available_kib, m.swap_free_kib, (psi_full - psi_full0) / 1000);
+			next_sample_line_ms += 1000;
 		}
 		if (daemon_pid > 0 && daemon_died_ms < 0) {
 			char buf[4096];
