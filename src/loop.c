@@ -128,7 +128,9 @@ static void describe_floors(struct loop *l, enum policy_action action)
 		     mem / 100, mem % 100, (unsigned long long)(mi->mem_available_kib / 1024),
 		     kill ? "kill" : "term", mem_f / 100, mem_f % 100,
 		     (unsigned long long)(mem_floor / 1024), swap / 100, swap % 100, swap_f / 100,
-		     swap_f % 100, mi->swap_total_kib ? "" : " (no swap)");
+		     swap_f % 100,
+		     mi->swap_total_kib ? "" : l->s.mi.swap_total_kib ? " (swap is zram only: its pages are RAM)"
+								       : " (no swap)");
 	if (l->s.have_psi && n > 0 && (size_t)n < sizeof(l->trigger_text))
 		snprintf(l->trigger_text + n, sizeof(l->trigger_text) - (size_t)n,
 			 ", PSI full avg10 %u.%02u", l->s.psi.full.avg10_centi / 100,
