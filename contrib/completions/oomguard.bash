@@ -1,0 +1,77 @@
+# bash completion for oomguard(8)                          -*- shell-script -*-
+#
+# Self-contained: it needs only bash, not the bash-completion package's
+# helpers, so tests/docs/check-flags.py can source it and call _oomguard
+# directly. Keep the two lists in step with `oomguard --help`; that test
+# fails when they are not.
+
+_oomguard()
+{
+	local cur prev
+	# Flags that take a value (the next word, or --flag=value).
+	local opts_arg='-m --mem-min -s --swap-min -M --mem-min-size -S --swap-min-size
+		--psi-threshold --psi-duration --psi-metric
+		--prefer --avoid --ignore
+		--kill-timeout -P --pre-kill -N --post-kill --kernel-oom-hook
+		-r --report --metrics-file --procfs --sysfs'
+	# Flags that stand alone.
+	local opts_flag='--ignore-root-user -i --ignore-positive-adj --sort-by-rss --list
+		-g --kill-group --kill-cgroup --dryrun
+		--syslog -p --once -d --debug -h --help -v --version'
+	local hooks_dir=/usr/share/oomguard/hooks
+
+	COMPREPLY=()
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=
+	if ((COMP_CWORD > 0)); then
+		prev=${COMP_WORDS[COMP_CWORD - 1]}
+	fi
+	# readline splits "--psi-metric=so" into "--psi-metric" "=" "so".
+	if [[ $cur == = ]]; then
+		cur=
+	elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
+	fi
+
+	case $prev in
+	--psi-metric)
+		mapfile -t COMPREPLY < <(compgen -W 'full some' -- "$cur")
+		return 0
+		;;
+	-P | --pre-kill | -N | --post-kill | --kernel-oom-hook)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		# Offer the shipped hooks by their full path.
+		if [[ -d $hooks_dir && ($cur == "" || $hooks_dir/ == "$cur"* || $cur == "$hooks_dir"/*) ]]; then
+			local hook
+			for hook in "$hooks_dir"/*; do
+				[[ -x $hook && $hook == "$cur"* ]] && COMPREPLY+=("$hook")
+			done
+		fi
+		return 0
+		;;
+	--metrics-file)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0
+		;;
+	--procfs | --sysfs)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		return 0
+		;;
+	-m | --mem-min | -s | --swap-min | -M | --mem-min-size | -S | --swap-min-size | \
+		--psi-threshold | --psi-duration | --prefer | --avoid | --ignore | \
+		--kill-timeout | -r | --report)
+		# A number, size or regular expression: nothing to offer.
+		return 0
+		;;
+	esac
+
+	if [[ $cur == -* || -z $cur ]]; then
+		# shellcheck disable=SC2086 # the lists are split on purpose
+		mapfile -t COMPREPLY < <(compgen -W "$(printf '%s ' $opts_arg $opts_flag)" -- "$cur")
+	fi
+	return 0
+}
+complete -F _oomguard oomguard
