@@ -148,6 +148,8 @@ void caps_log(const struct caps_report *rep, bool dryrun)
 	else
 		log_info("capabilities: kept CAP_KILL%s; others, inheritable and ambient cleared, "
 			 "no-new-privs set", rep->kept_ipc_lock ? " and CAP_IPC_LOCK" : "");
-	if (!rep->have_kill && !dryrun)
-		log_warn("no CAP_KILL: only processes of uid %u can be killed", (unsigned)getuid());
+	/* Said in --dryrun too: a dry run is how an operator checks a set-up. */
+	if (!rep->have_kill)
+		log_warn("no CAP_KILL: only processes of uid %u can be killed%s", (unsigned)getuid(),
+			 dryrun ? " (once not in --dryrun)" : "");
 }

@@ -198,3 +198,32 @@ Test(daemon, no_pressure_file_carries_on_with_meminfo)
 	cr_expect(strstr(res.err, "would kill pid=4242") != NULL, "%s", res.err);
 	fixture_destroy(dir);
 }
+
+/* Started without privileges (as nobody, no capabilities), oomguard says
+ * what it cannot do and carries on. */
+Test(daemon, unprivileged_start_names_what_is_missing)
+{
+	const char *bin = getenv("OOMGUARD_BIN");
+	char cmd[2048], buf[8192];
+	FILE *p;
+	size_t n;
+	int status;
+
+	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0)
+		cr_skip_test("needs root and setpriv to drop to nobody");
+	/* The binary must be reachable by nobody; build trees under /root are not. */
+	snprintf(cmd, sizeof(cmd), "cp '%s' /tmp/oomguard-unpriv.$$ && chmod 755 /tmp/oomguard-unpriv.$$ && "
+		 "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "
+		 "/tmp/oomguard-unpriv.$$ --dryrun --once --procfs '%s' 2>&1; echo \"exit=$?\"; "
+		 "rm -f /tmp/oomguard-unpriv.$$", bin, fixture("plenty"));
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	status = pclose(p);
+	cr_expect_eq(status, 0);
+	cr_expect(strstr(buf, "exit=0") != NULL, "%s", buf);
+	cr_expect(strstr(buf, "no CAP_KILL: only processes of uid 65534 can be killed") != NULL, "%s", buf);
+	cr_expect(strstr(buf, "cannot set own oom_score_adj to -900") != NULL, "%s", buf);
+	cr_expect(strstr(buf, "PSI: ") != NULL, "%s", buf);
+}
