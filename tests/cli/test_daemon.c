@@ -227,3 +227,117 @@ Test(daemon, unprivileged_start_names_what_is_missing)
 	cr_expect(strstr(buf, "cannot set own oom_score_adj to -900") != NULL, "%s", buf);
 	cr_expect(strstr(buf, "PSI: ") != NULL, "%s", buf);
 }
+
+/* The capability sets of a running oomguard, from /proc/PID/status. */
+struct capsets {
+	unsigned long long inh, prm, eff, bnd, amb;
+	int nnp;
+};
+
+static void read_capsets(pid_t pid, struct capsets *c)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	memset(c, 0, sizeof(*c));
+	c->nnp = -1;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "CapInh: %llx", &c->inh);
+		sscanf(line, "CapPrm: %llx", &c->prm);
+		sscanf(line, "CapEff: %llx", &c->eff);
+		sscanf(line, "CapBnd: %llx", &c->bnd);
+		sscanf(line, "CapAmb: %llx", &c->amb);
+		sscanf(line, "NoNewPrivs: %d", &c->nnp);
+	}
+	fclose(f);
+}
+
+/* Wait until the daemon has logged that it dropped its capabilities. */
+static void wait_dropped(FILE *err)
+{
+	char buf[8192] = "";
+
+	for (int i = 0; i < 300 && !strstr(buf, "capabilities:"); i++) {
+		usleep(10000);
+		read_stream(err, buf, sizeof(buf));
+	}
+	cr_assert(strstr(buf, "capabilities: kept CAP_KILL") != NULL, "%s", buf);
+}
+
+#define CAP_BIT(n) (1ULL << (n))
+
+/* Started as root (every capability) or, as systemd's unit does, as an
+ * unprivileged user with ambient capabilities: the same result, CAP_KILL
+ * (and CAP_IPC_LOCK while the memlock limit binds) and nothing inheritable. */
+Test(daemon, drops_to_the_same_capabilities_as_root_or_with_ambient_caps)
+{
+	static const char *const setpriv_ambient[] = {
+		"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+		"--inh-caps=+kill,+ipc_lock", "--ambient-caps=+kill,+ipc_lock",
+		NULL,
+	};
+	const unsigned long long keep = CAP_BIT(5) /* KILL */ | CAP_BIT(14) /* IPC_LOCK */;
+	struct capsets as_root, as_user;
+	char bin[] = "/tmp/oomguard-caps-XXXXXX", cmd[1200];
+	FILE *err;
+	pid_t pid;
+	int fd;
+
+	if (geteuid() != 0 || access(setpriv_ambient[0], X_OK) != 0)
+		cr_skip_test("needs root and setpriv");
+	fd = mkstemp(bin);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 755 '%s'", getenv("OOMGUARD_BIN"), bin, bin);
+	cr_assert_eq(system(cmd), 0);
+
+	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0", "--procfs",
+					fixture("plenty"), NULL });
+	wait_dropped(err);
+	read_capsets(pid, &as_root);
+	kill(pid, SIGTERM);
+	cr_expect_eq(wait_exit_ms(pid, 3000), 0);
+	fclose(err);
+
+	err = tmpfile();
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char *argv[16];
+		int i = 0;
+
+		for (; setpriv_ambient[i]; i++)
+			argv[i] = (char *)setpriv_ambient[i];
+		argv[i++] = bin;
+		argv[i++] = (char *)"--dryrun";
+		argv[i++] = (char *)"-r";
+		argv[i++] = (char *)"0";
+		argv[i++] = (char *)"--procfs";
+		argv[i++] = (char *)fixture("plenty");
+		argv[i] = NULL;
+		dup2(fileno(err), 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	wait_dropped(err);
+	read_capsets(pid, &as_user);
+	kill(pid, SIGTERM);
+	cr_expect_eq(wait_exit_ms(pid, 3000), 0);
+	fclose(err);
+	unlink(bin);
+
+	cr_expect_eq(as_root.eff & ~keep, 0, "root kept more: %llx", as_root.eff);
+	cr_expect_neq(as_root.eff & CAP_BIT(5), 0, "root lost CAP_KILL");
+	cr_expect_eq(as_user.eff, as_root.eff, "user %llx vs root %llx", as_user.eff, as_root.eff);
+	cr_expect_eq(as_user.prm, as_root.prm);
+	cr_expect_eq(as_root.inh, 0);
+	cr_expect_eq(as_user.inh, 0);
+	cr_expect_eq(as_root.amb, 0);
+	cr_expect_eq(as_user.amb, 0);
+	cr_expect_eq(as_root.nnp, 1);
+	cr_expect_eq(as_user.nnp, 1);
+	cr_expect_eq(as_root.bnd & ~keep, 0, "bounding set not reduced: %llx", as_root.bnd);
+}
