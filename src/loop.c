@@ -31,6 +31,9 @@
 /* Metrics follow -r, but a textfile collector wants them at least this
  * often. */
 #define METRICS_MAX_INTERVAL_MS 60000
+/* Consecutive unreadable samples before the daemon gives up (about 10 s at
+ * the idle tick). */
+#define LOOP_MAX_FAILURES 10
 /* After a trigger event, keep reading the averages this long. */
 #define PSI_RECENT_MS 60000
 /* While idle, /proc/vmstat (the kernel-OOM counter) is read this often. */
@@ -508,12 +511,21 @@ int loop_run(volatile sig_atomic_t *stop)
 	struct loop *l = &the_loop;
 	int r = 0;
 
+	unsigned failures = 0;
+
 	notify_send(&l->notify, "READY=1");
 	while (!*stop) {
 		uint64_t now = clock_now_ms();
 
 		r = iterate(l, now);
-		if (r < 0 || l->cfg->once)
+		/* One unreadable sample is skipped (already logged); meminfo
+		 * that stays unreadable, or is so from the start, ends the
+		 * daemon so that its supervisor sees it. */
+		if (r < 0 && (l->cfg->once || !l->s.sampled || ++failures >= LOOP_MAX_FAILURES))
+			break;
+		if (r == 0)
+			failures = 0;
+		if (l->cfg->once)
 			break;
 		wait_next(l, now);
 	}

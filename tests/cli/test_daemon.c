@@ -341,3 +341,55 @@ Test(daemon, drops_to_the_same_capabilities_as_root_or_with_ambient_caps)
 	cr_expect_eq(as_user.nnp, 1);
 	cr_expect_eq(as_root.bnd & ~keep, 0, "bounding set not reduced: %llx", as_root.bnd);
 }
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[1100];
+	FILE *f;
+
+	/* In place, not renamed: oomguard keeps the file open. */
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(daemon, malformed_meminfo_at_start_exits_1_with_one_line)
+{
+	char *dir = copy_fixture("plenty");
+
+	write_file(dir, "meminfo", "MemTotal: 1000 kB\nMemAvailable: lots\n");
+	RUN(&res, "--dryrun", "--once", "--procfs", dir);
+	cr_expect_eq(res.status, 1);
+	cr_expect(strstr(res.err, "meminfo: missing or malformed MemAvailable") != NULL, "%s", res.err);
+	fixture_destroy(dir);
+}
+
+Test(daemon, one_malformed_sample_is_skipped)
+{
+	char *dir = copy_fixture("plenty"), buf[65536], good[4096];
+	FILE *err, *f;
+	size_t n;
+	pid_t pid;
+
+	snprintf(buf, sizeof(buf), "%s/meminfo", dir);
+	f = fopen(buf, "r");
+	cr_assert_not_null(f);
+	n = fread(good, 1, sizeof(good) - 1, f);
+	good[n] = '\0';
+	fclose(f);
+	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0", "--procfs", dir, NULL });
+	usleep(300000);
+	write_file(dir, "meminfo", "MemTotal: 1000 kB\nMemAvail");	/* truncated */
+	usleep(1500000);
+	write_file(dir, "meminfo", good);
+	usleep(1200000);
+	cr_expect_eq(waitpid(pid, NULL, WNOHANG), 0, "a bad sample must not end the daemon");
+	kill(pid, SIGTERM);
+	cr_expect_eq(wait_exit_ms(pid, 3000), 0);
+	read_stream(err, buf, sizeof(buf));
+	cr_expect(strstr(buf, "missing or malformed MemAvailable") != NULL, "%s", buf);
+	fclose(err);
+	fixture_destroy(dir);
+}
