@@ -184,8 +184,9 @@ static void watch_kernel_oom(struct loop *l)
 	if (!l->s.have_vmstat || !l->s.vm.have_oom_kill)
 		return;
 	if (l->have_oom_kill && l->s.vm.oom_kill > l->last_oom_kill)
-		log_err("the kernel's OOM killer ran %llu time(s) (oom_kill in /proc/vmstat is now %llu); "
-			"check the kernel log (dmesg) for what it killed",
+		log_err("the kernel's OOM killer ran %llu time(s) (oom_kill in /proc/vmstat is now %llu; "
+			"it also counts kills inside memory-limited cgroups); check the kernel log "
+			"(dmesg) for what it killed",
 			(unsigned long long)(l->s.vm.oom_kill - l->last_oom_kill),
 			(unsigned long long)l->s.vm.oom_kill);
 	/* Also in --dryrun: this reports what the kernel did, not a kill of ours. */
