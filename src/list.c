@@ -136,15 +136,15 @@ int list_print(FILE *out, const struct config *cfg, const struct procfs *procfs)
 	}
 	qsort(col.rows, col.n, sizeof(*col.rows), compare_rows);
 
-	fprintf(out, "%7s %9s %6s %5s %10s %10s %-10s %-16s %-4s %s\n",
-		"PID", "OOM_SCORE", "SCORE", "ADJ", "RSS_KIB", "SWAP_KIB", "USER", "NAME", "MARK",
-		"UNIT_OR_CGROUP");
+	fprintf(out, "%7s %9s %6s %10s %5s %10s %10s %-10s %-16s %-4s %s\n",
+		"PID", "OOM_SCORE", "SCORE", "POINTS", "ADJ", "RSS_KIB", "SWAP_KIB", "USER", "NAME",
+		"MARK", "UNIT_OR_CGROUP");
 	for (size_t i = 0; i < col.n; i++) {
 		const struct candidate *c = &col.rows[i].c;
 		char user[64], name[PIDINFO_COMM_MAX * 4 + 1], where[1024], marks[4];
 
-		fprintf(out, "%7d %9ld %6ld %5d %10llu %10llu %-10s %-16s %-4s %s\n",
-			(int)c->proc.pid, c->kernel_score, c->score, c->proc.oom_score_adj,
+		fprintf(out, "%7d %9ld %6ld %10ld %5d %10llu %10llu %-10s %-16s %-4s %s\n",
+			(int)c->proc.pid, c->kernel_score, c->score, c->kernel_points, c->proc.oom_score_adj,
 			(unsigned long long)c->proc.rss_kib, (unsigned long long)c->proc.swap_kib,
 			user_name(c->proc.uid, user, sizeof(user)),
 			report_escape(name, sizeof(name), c->proc.comm), marks_text(c->marks, marks),

@@ -3,7 +3,7 @@
  * hog: allocate and touch anonymous memory at a chosen rate, then hold it.
  *
  *   hog [-n NAME] [-a OOM_SCORE_ADJ] [-m MIB] [-r MIB_PER_S] [-p touch|half]
- *       [-c CGROUP_DIR]
+ *       [-c CGROUP_DIR] [-s PERCENT]
  *
  *   -n  process name (comm), so that oomguard's --avoid/--prefer can match it
  *   -a  oom_score_adj to set on itself (default 0: the guest's init runs at
@@ -15,14 +15,23 @@
  *       zram compresses it about 2:1, like real heap data, instead of storing
  *       same-filled pages for free
  *   -c  join this cgroup v2 directory before allocating (scenario 7)
+ *   -s  play a process that does not act on SIGTERM (scenario 8): block
+ *       SIGTERM from the start, grow until MemAvailable is below PERCENT of
+ *       MemTotal, then stop itself with SIGSTOP, as a process stuck in the
+ *       kernel or stopped would: a SIGTERM stays pending, only SIGKILL ends
+ *       it. Blocking closes the race with a SIGTERM sent while it still
+ *       grows, which would otherwise end it before it stops.
  *
  * Once the target size is reached it writes "H <pid>\n" to fd 3 when that is
  * open: the guest's supervise helper uses it to know that nothing is still
- * growing. Runs only inside the test VM.
+ * growing. A process stopped by -s never writes it: it must not count as
+ * settled, or supervise's quiet timer would end the run before a kill.
+ * Runs only inside the test VM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +57,39 @@ static void write_file(const char *path, const char *text)
 	if (fd < 0 || write(fd, text, strlen(text)) < 0)
 		die(path);
 	close(fd);
+}
+
+/* Value after KEY at a line start of /proc/meminfo ("MemAvailable:  123 kB"),
+ * or -1 when it cannot be read. */
+static long meminfo_kib(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, klen) == 0)
+			return strtol(p + klen, NULL, 10);
+	}
+	return -1;
+}
+
+/* Whether MemAvailable is below percent of MemTotal. */
+static int mem_available_below(double percent)
+{
+	/* /proc/meminfo is about 1.5 KiB on 6.1. */
+	static char buf[4096];
+	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	ssize_t len;
+
+	if (fd < 0)
+		die("/proc/meminfo");
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		die("/proc/meminfo");
+	buf[len] = '\0';
+	long avail = meminfo_kib(buf, "MemAvailable:"), total = meminfo_kib(buf, "MemTotal:");
+
+	return avail >= 0 && total > 0 && (double)avail < (double)total * percent / 100;
 }
 
 static uint64_t xorshift_state = 88172645463325252ULL;
@@ -87,10 +129,10 @@ int main(int argc, char **argv)
 {
 	const char *name = NULL, *cgroup = NULL, *adj = "0";
 	unsigned long target_mib = 0;
-	double rate_mib_s = 0;
+	double rate_mib_s = 0, stop_percent = 0;
 	int half_random = 1, opt;
 
-	while ((opt = getopt(argc, argv, "n:a:m:r:p:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:a:m:r:p:c:s:")) != -1) {
 		switch (opt) {
 		case 'n': name = optarg; break;
 		case 'a': adj = optarg; break;
@@ -98,8 +140,9 @@ int main(int argc, char **argv)
 		case 'r': rate_mib_s = strtod(optarg, NULL); break;
 		case 'p': half_random = strcmp(optarg, "touch") != 0; break;
 		case 'c': cgroup = optarg; break;
+		case 's': stop_percent = strtod(optarg, NULL); break;
 		default:
-			fprintf(stderr, "usage: hog [-n NAME] [-a ADJ] [-m MIB] [-r MIB/S] [-p touch|half] [-c CGROUP]\n");
+			fprintf(stderr, "usage: hog [-n NAME] [-a ADJ] [-m MIB] [-r MIB/S] [-p touch|half] [-c CGROUP] [-s PERCENT]\n");
 			return 2;
 		}
 	}
@@ -114,6 +157,14 @@ int main(int argc, char **argv)
 		write_file(path, pid);
 	}
 	xorshift_state ^= (uint64_t)getpid() << 32;
+	if (stop_percent > 0) {
+		sigset_t term;
+
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		if (sigprocmask(SIG_BLOCK, &term, NULL) != 0)
+			die("sigprocmask");
+	}
 
 	double start = now_s();
 
@@ -126,6 +177,12 @@ int main(int argc, char **argv)
 		if (chunk == MAP_FAILED)
 			die("mmap");
 		fill_chunk(chunk, half_random);
+		if (stop_percent > 0 && mem_available_below(stop_percent)) {
+			/* Stays stopped until SIGKILL (or a SIGCONT nobody sends). */
+			raise(SIGSTOP);
+			for (;;)
+				pause();
+		}
 		if (rate_mib_s > 0) {
 			double due = start + (double)(mib + 1) / rate_mib_s;
 			double wait = due - now_s();
