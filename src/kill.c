@@ -206,10 +206,15 @@ static bool wait_exit(const struct kill_ctx *ctx, const struct kill_target *t, u
 			slice = KILL_POLL_SLICE_MS;
 		if (victim_exited(ctx, t, (int)slice))
 			return true;
-		if (clock_now_ms() >= deadline)
+		if (clock_now_ms() >= deadline) {
+			if (req)
+				log_notice("pid=%d did not exit within %u ms of SIGTERM; sending SIGKILL",
+					   (int)t->victim->pid, timeout_ms);
 			return false;
+		}
 		if (req && req->escalate && req->escalate(req->userdata)) {
-			log_debug("pid %d: escalating to SIGKILL early", (int)t->victim->pid);
+			log_notice("pid=%d: the kill floor was crossed while waiting after SIGTERM; "
+				   "sending SIGKILL now", (int)t->victim->pid);
 			return false;
 		}
 	}
@@ -254,8 +259,8 @@ static int escalate_kill(const struct kill_ctx *ctx, struct kill_target *t)
 		if (r < 0)
 			return r;
 		if (now.pgrp != t->pgrp) {
-			log_warn("pid %d (%s): left process group %d; killing the process only",
-				 (int)t->victim->pid, t->victim->comm, (int)t->pgrp);
+			log_warn("pid %d: left process group %d; killing the process only",
+				 (int)t->victim->pid, (int)t->pgrp);
 			t->scope = KILL_SCOPE_PROCESS;
 		}
 	}

@@ -17,6 +17,7 @@
 #include "kill-internal.h"
 #include "log.h"
 #include "pidinfo.h"
+#include "report.h"
 
 /* /proc/PID/cgroup: one line per hierarchy. Hybrid systems list a dozen v1
  * lines of typically under 100 bytes before the "0::" line. A file that does
@@ -125,6 +126,9 @@ void kill_choose_scope(const struct kill_ctx *ctx, const struct kill_request *re
 {
 	const struct proc_sample *v = req->victim;
 	char pid_dir[KILL_PID_PATH_SIZE];
+	/* A cgroup name is chosen by whoever owns the subtree: escaped before
+	 * it reaches the log, at four bytes per odd character. */
+	char esc[512];
 	int r;
 
 	t->scope = KILL_SCOPE_PROCESS;
@@ -133,16 +137,17 @@ void kill_choose_scope(const struct kill_ctx *ctx, const struct kill_request *re
 		r = read_cgroup(ctx, pid_dir, out->cgroup, sizeof(out->cgroup));
 		if (r < 0) {
 			out->cgroup[0] = '\0';
-			log_warn("pid %d (%s): cannot read its cgroup (%s); killing the process only",
-				 (int)v->pid, v->comm, strerror(-r));
+			log_warn("pid %d: cannot read its cgroup (%s); killing the process only",
+				 (int)v->pid, strerror(-r));
 		} else if (kill_check_cgroup(ctx) < 0) {
-			log_warn("pid %d (%s): cgroup %s: %s; killing the process only",
-				 (int)v->pid, v->comm, out->cgroup,
+			log_warn("pid %d: cgroup %s: %s; killing the process only",
+				 (int)v->pid, report_escape(esc, sizeof(esc), out->cgroup),
 				 ctx->cgroup_root_fd < 0 ? "no cgroup2 mount"
 							 : "oomguard's own cgroup is unknown");
 		} else if (!kill_cgroup_allowed(out->cgroup, ctx->self_cgroup)) {
-			log_warn("pid %d (%s): refusing to kill cgroup %s (root, or holds oomguard); "
-				 "killing the process only", (int)v->pid, v->comm, out->cgroup);
+			log_warn("pid %d: refusing to kill cgroup %s (root, or holds oomguard); "
+				 "killing the process only", (int)v->pid,
+				 report_escape(esc, sizeof(esc), out->cgroup));
 		} else {
 			t->scope = KILL_SCOPE_CGROUP;
 			t->cgroup = out->cgroup;
@@ -152,8 +157,8 @@ void kill_choose_scope(const struct kill_ctx *ctx, const struct kill_request *re
 			t->scope = KILL_SCOPE_GROUP;
 			t->pgrp = now->pgrp;
 		} else {
-			log_warn("pid %d (%s): refusing to signal process group %d (%s); "
-				 "killing the process only", (int)v->pid, v->comm, (int)now->pgrp,
+			log_warn("pid %d: refusing to signal process group %d (%s); "
+				 "killing the process only", (int)v->pid, (int)now->pgrp,
 				 now->pgrp == ctx->self_pgrp ? "oomguard's own" : "init's or none");
 		}
 	}
