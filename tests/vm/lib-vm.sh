@@ -30,7 +30,7 @@ VM_MODULES="zram virtio_pci virtio_blk"
 # What a cached kernel directory holds; a harness that changes it re-unpacks
 # from the cached .deb instead of trusting an old layout.
 VM_CACHE_STAMP="vmlinux modules: $VM_MODULES"
-VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-oom"
+VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-oom stuck-victim"
 
 vm_log() {
 	printf '%s\n' "$*" >&2
@@ -65,7 +65,7 @@ vm_scenario_name() {
 # take a fifth of it.
 vm_scenario_limit() {
 	case "$1" in
-	fast-hog | kernel-oom) echo 120 ;;
+	fast-hog | kernel-oom | stuck-victim) echo 120 ;;
 	self) echo 240 ;;
 	*) echo 180 ;;
 	esac

@@ -20,6 +20,9 @@
 #   6 self          oomguard is never killed and its VmRSS stays small
 #   7 kernel-oom    when the kernel's killer acts first, oomguard reports it and
 #                   runs its --kernel-oom-hook
+#   8 stuck-victim  the runaway does not act on SIGTERM (it blocks it and stops
+#                   itself): SIGTERM first, SIGKILL after --kill-timeout 2, its
+#                   memory reaped (process_mrelease), no one else killed
 #
 # Prints PASS or FAIL per scenario with the measured numbers (and, on FAIL,
 # the guest's oomguard log and kernel OOM lines), then "N passed, N failed".
@@ -32,7 +35,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib-vm.sh"
 
 usage() {
-	echo "usage: $0 path/to/oomguard [scenario...]  (scenarios: 1-7 or $VM_ALL_SCENARIOS)" >&2
+	echo "usage: $0 path/to/oomguard [scenario...]  (scenarios: 1-8 or $VM_ALL_SCENARIOS)" >&2
 	exit 99
 }
 
@@ -242,6 +245,65 @@ check_kernel_oom() {
 	[ "$(res daemon_alive_end)" = 1 ] || fail_because "oomguard died during the run"
 	SUMMARY="kernel kills: $kernel_kills; cghog $(res proc.cghog.end) (kernel_oom=$(res proc.cghog.kernel_oom));"
 	SUMMARY+=" hook runs: $(num hook.kernel-oom.runs 0); log: ${line:-none}"
+}
+
+# A SIGTERM the victim cannot act on: the daemon must wait --kill-timeout (2 s)
+# and then SIGKILL it, and move on to no one else. "After the timeout" is at
+# least STUCK_MIN_MS after the SIGTERM, by the daemon's clock (exited_ms in
+# its kill record counts from the first signal) and by the guest's (the first
+# sample showing the SIGTERM pending, 100 ms apart, to the death); at most
+# STUCK_MAX_MS by the daemon's, the timeout plus time for a 300 MiB process to
+# exit under TCG.
+STUCK_MIN_MS=1500
+STUCK_MAX_MS=5000
+check_stuck_victim() {
+	local pid term_line kill_line first_send exited_ms released guest_ms stopped pending end_ms note=""
+	pid=$(res proc.stuck.pid)
+	stopped=$(num proc.stuck.stopped_ms)
+	pending=$(num proc.stuck.sigterm_pending_ms)
+	end_ms=$(num proc.stuck.end_ms)
+	expect_daemon_started
+	expect_no_kernel_kills
+	# Without the stop the scenario shows nothing: the workload's fault.
+	if [ "$stopped" -lt 0 ]; then
+		fail_because "stuck (pid $pid) was never seen stopped: hog -s $(res stuck_stop_percent) did not stop it before it ended as '$(res proc.stuck.end)'"
+	fi
+	[ "$(res proc.stuck.end)" = signal:9 ] ||
+		fail_because "stuck (pid $pid) did not die by SIGKILL: it ended as '$(res proc.stuck.end)'"
+	expect_killed_by_daemon stuck
+	[ "$pending" -ge 0 ] || fail_because "the guest never saw a SIGTERM pending on stuck (pid $pid)"
+	[ "$(res kill_order)" = stuck ] || fail_because "processes that died: '$(res kill_order)'; stuck alone should have"
+	expect_survived second
+	expect_survived small
+	first_send=$(run_log | grep -E "sending SIG[A-Z]+ to pid=$pid( |$)" | head -n 1)
+	term_line=$(run_log | grep -E "sending SIGTERM to pid=$pid( |$)" | head -n 1)
+	kill_line=$(run_log | grep -E "(^| )killed pid=$pid " | head -n 1)
+	if [ -z "$term_line" ] || [ "$first_send" != "$term_line" ]; then
+		fail_because "oomguard did not send SIGTERM first: its first signal line for pid=$pid is '${first_send:-none}'"
+	fi
+	exited_ms=$(sed -n 's/.* exited_ms=\([0-9]*\) .*/\1/p' <<<"$kill_line")
+	released=$(sed -n 's/.* released=\([a-z]*\) .*/\1/p' <<<"$kill_line")
+	if [ -z "$kill_line" ]; then
+		fail_because "no 'killed pid=$pid' record in oomguard's log"
+	elif ! grep -q ' signal=SIGKILL ' <<<"$kill_line"; then
+		fail_because "oomguard's kill record does not say SIGKILL: $kill_line"
+	elif [ -z "$exited_ms" ] || [ "$exited_ms" -lt "$STUCK_MIN_MS" ] || [ "$exited_ms" -gt "$STUCK_MAX_MS" ]; then
+		fail_because "oomguard's record says the victim exited ${exited_ms:-?} ms after the SIGTERM, not within $STUCK_MIN_MS-$STUCK_MAX_MS ms (--kill-timeout 2)"
+	fi
+	guest_ms=-1
+	[ "$pending" -ge 0 ] && [ "$end_ms" -ge 0 ] && guest_ms=$((end_ms - pending))
+	[ "$pending" -lt 0 ] || [ "$guest_ms" -ge "$STUCK_MIN_MS" ] ||
+		fail_because "the guest saw stuck die $guest_ms ms after its SIGTERM was pending, under $STUCK_MIN_MS ms"
+	# process_mrelease is 5.15+; only a kernel shown to have it makes "no" a failure.
+	case "$released,$(res kernel_mrelease)" in
+	yes,*) ;;
+	no,1) fail_because "released=no although the guest kernel has process_mrelease" ;;
+	*) note=" (kernel_mrelease=$(vm_get "$RESULTS" kernel_mrelease unknown): not asserted)" ;;
+	esac
+	SUMMARY="stuck stopped at $(secs "$stopped") ($(mib "$(num proc.stuck.size_kib)")), SIGTERM pending at $(secs "$pending"),"
+	SUMMARY+=" $(res proc.stuck.end) at $(secs "$end_ms") ($(secs "$guest_ms") later by the guest's clock);"
+	SUMMARY+=" oomguard: exited_ms=${exited_ms:-?} released=${released:-?}$note;"
+	SUMMARY+=" kill order: $(res kill_order); MemAvailable min $(mib "$(num mem_available_min_kib)")"
 }
 
 # --- running ------------------------------------------------------------------

@@ -5,7 +5,7 @@
 # one scenario, picked on the kernel command line:
 #
 #   oomguard.scenario=NAME   fast-hog | slow-leak | many-growers | protected |
-#                            thrash | self | kernel-oom | probe
+#                            thrash | self | kernel-oom | stuck-victim | probe
 #   oomguard.mode=MODE       oomguard (default) | none | earlyoom
 #
 # Results leave the guest as key=value lines on /dev/ttyS1 (a file on the host),
@@ -291,6 +291,33 @@ scenario_kernel_oom() {
 	report_hook kernel-oom
 }
 
+# 8. A runaway that does not act on SIGTERM, like a process stuck in the kernel
+# or stopped. "stuck" blocks SIGTERM, grows until MemAvailable is below
+# STUCK_STOP_PERCENT of MemTotal and stops itself (hog -s): halfway between the
+# daemons' SIGTERM floor (10 %) and SIGKILL floor (5 %), so that memory alone
+# never calls for SIGKILL and only the kill timeout can. Two bystanders, the
+# larger one next in line, must survive.
+scenario_stuck_victim() {
+	STUCK_STOP_PERCENT=7.5
+	OOMGUARD_ARGS="-r 1 -m 10,5 --kill-timeout 2"
+	EARLYOOM_ARGS="-r 1 -m 10,5"
+	start_daemon
+	run_plan -t 30 -q 3 <<-EOF
+		second 0 /bin/hog -n second -m 64 -p touch
+		small 0 /bin/hog -n small -m 8 -p touch
+		stuck held /bin/hog -n stuck -s $STUCK_STOP_PERCENT -p touch
+	EOF
+	emit "stuck_stop_percent=$STUCK_STOP_PERCENT"
+	# Whether this kernel has process_mrelease (5.15+), read from its
+	# symbols rather than from the daemon's own probe; no key when the
+	# kernel lists no syscalls there.
+	if grep -q ' [Tt] __x64_sys_process_mrelease$' /proc/kallsyms 2>/dev/null; then
+		emit "kernel_mrelease=1"
+	elif grep -q ' [Tt] __x64_sys_pidfd_open$' /proc/kallsyms 2>/dev/null; then
+		emit "kernel_mrelease=0"
+	fi
+}
+
 # The host boots this first to learn whether an accelerator really works, and
 # how fast the serial port carrying the daemon's log is.
 scenario_probe() {
@@ -309,7 +336,7 @@ emit "kernel=$(uname -r)"
 emit "boot_s=$(cut -d' ' -f1 /proc/uptime)"
 emit "psi=$([ -r /proc/pressure/memory ] && echo 1 || echo 0)"
 case "$SCENARIO" in
-fast-hog | slow-leak | many-growers | protected | thrash | self | kernel-oom | probe)
+fast-hog | slow-leak | many-growers | protected | thrash | self | kernel-oom | stuck-victim | probe)
 	"scenario_$(echo "$SCENARIO" | tr - _)"
 	stop_daemon
 	report_kernel

@@ -9,6 +9,11 @@
  *   START is milliseconds after the start ("0"), "held" (once every process
  *   started so far has reached its size) or "dead:LABEL" (once LABEL died).
  *
+ * While a process lives it is sampled every INTERVAL_MS for its size and
+ * whether it is stopped or has a SIGTERM pending: the first time either is
+ * seen is reported ("proc.LABEL.stopped_ms", "proc.LABEL.sigterm_pending_ms"),
+ * the guest's own evidence of a SIGTERM that a process did not act on.
+ *
  * The run ends when every process has exited ("end=all_exited"), when all
  * survivors hold their memory and nothing happened for QUIET_S seconds
  * ("end=quiet"), or after TIMEOUT_S ("end=timeout"); survivors are then
@@ -54,6 +59,7 @@ struct proc {
 	int started, alive, holding;
 	long start_ms, end_ms;
 	long size_kib;		/* largest VmRSS + VmSwap sampled */
+	int seen_stopped, seen_sigterm;
 };
 
 struct mem {
@@ -181,16 +187,51 @@ static int read_live_status(pid_t pid, char *buf, size_t size)
 	return *state == 'Z' ? -1 : 0;
 }
 
-/* VmRSS + VmSwap of a live process in KiB, or -1 once it is gone. */
-static long process_size_kib(pid_t pid)
+/* Hex signal mask after "KEY" at a line start ("ShdPnd:\t0000000000004000"),
+ * or 0 when the key is missing. */
+static unsigned long long sigmask_field(const char *text, const char *key)
 {
+	size_t klen = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, klen) == 0)
+			return strtoull(p + klen, NULL, 16);
+	}
+	return 0;
+}
+
+/* Samples a live process from /proc/PID/status: keeps its largest VmRSS +
+ * VmSwap in KiB, and reports the first sample that shows it stopped
+ * ("State:\tT (stopped)") or with SIGTERM pending, for the whole process
+ * (ShdPnd, where kill and pidfd_send_signal put it) or one thread (SigPnd).
+ * A process already gone or a zombie is left as it was. */
+static void sample_proc(struct proc *p, long t_ms)
+{
+	const unsigned long long sigterm_bit = 1ULL << (SIGTERM - 1);
 	char buf[4096];
 
-	if (read_live_status(pid, buf, sizeof(buf)) < 0)
-		return -1;
+	if (read_live_status(p->pid, buf, sizeof(buf)) < 0)
+		return;
 	long rss = field(buf, "VmRSS:"), swap = field(buf, "VmSwap:");
 	/* An exiting task has no VmRSS line any more. */
-	return rss < 0 ? 0 : rss + (swap > 0 ? swap : 0);
+	long size = rss < 0 ? 0 : rss + (swap > 0 ? swap : 0);
+
+	/* The largest seen: a victim's RSS drops to 0 while the kernel reaps
+	 * it, before it is a zombie. */
+	if (size > p->size_kib)
+		p->size_kib = size;
+	/* read_live_status found the line: it is no zombie. */
+	const char *state = strstr(buf, "\nState:") + strlen("\nState:");
+	state += strspn(state, " \t");
+	if (!p->seen_stopped && *state == 'T') {
+		p->seen_stopped = 1;
+		emit("proc.%s.stopped_ms=%ld", p->label, t_ms);
+	}
+	if (!p->seen_sigterm &&
+	    ((sigmask_field(buf, "ShdPnd:") | sigmask_field(buf, "SigPnd:")) & sigterm_bit)) {
+		p->seen_sigterm = 1;
+		emit("proc.%s.sigterm_pending_ms=%ld", p->label, t_ms);
+	}
 }
 
 static struct proc *find_proc(const char *label)
@@ -419,16 +460,9 @@ int main(int argc, char **argv)
 			mem_available_min = m.mem_available_kib;
 		if (m.swap_free_kib >= 0 && m.swap_free_kib < swap_free_min)
 			swap_free_min = m.swap_free_kib;
-		for (int i = 0; i < nprocs; i++) {
-			if (procs[i].alive) {
-				long size = process_size_kib(procs[i].pid);
-
-				/* The largest seen: a victim's RSS drops to 0 while
-				 * the kernel reaps it, before it is a zombie. */
-				if (size > procs[i].size_kib)
-					procs[i].size_kib = size;
-			}
-		}
+		for (int i = 0; i < nprocs; i++)
+			if (procs[i].alive)
+				sample_proc(&procs[i], now_ms());
 		/* One line a second: enough to see when pressure began. */
 		if (now_ms() >= next_sample_line_ms) {
 			read_psi(&psi_some, &psi_full);
