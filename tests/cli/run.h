@@ -107,6 +107,10 @@ static inline pid_t spawn_oomguard(FILE **err_file, const char *const *env, cons
 {
 	*err_file = tmpfile();
 	cr_assert_not_null(*err_file);
+	/* The test reads the file while the daemon writes it through a shared
+	 * file offset: O_APPEND keeps every write at the end whatever the
+	 * reader's lseek does. */
+	cr_assert_eq(fcntl(fileno(*err_file), F_SETFL, O_APPEND), 0);
 	return start_oomguard(-1, fileno(*err_file), env, args);
 }
 

@@ -22,6 +22,21 @@ static char *copy_fixture(const char *name)
 	return dir;
 }
 
+/* Wait until the daemon's stderr holds text (it has got that far), so a
+ * test never races a slow start on a loaded machine. */
+static void wait_for_text(FILE *err, const char *text, int ms)
+{
+	static char buf[65536];
+
+	for (int waited = 0; waited < ms; waited += 10) {
+		read_stream(err, buf, sizeof(buf));
+		if (strstr(buf, text))
+			return;
+		usleep(10000);
+	}
+	cr_assert_fail("no '%s' within %d ms:\n%s", text, ms, buf);
+}
+
 Test(daemon, sigterm_and_sigint_exit_zero_sighup_is_ignored)
 {
 	static const int stop_signals[] = { SIGTERM, SIGINT };
@@ -31,7 +46,7 @@ Test(daemon, sigterm_and_sigint_exit_zero_sighup_is_ignored)
 		pid_t pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0",
 						"--procfs", fixture("plenty"), NULL });
 
-		usleep(300000);
+		wait_for_text(err, "capabilities:", 10000);	/* handlers installed */
 		cr_assert_eq(kill(pid, SIGHUP), 0);
 		usleep(200000);
 		cr_expect_eq(waitpid(pid, NULL, WNOHANG), 0, "SIGHUP must not stop it");
@@ -132,7 +147,7 @@ Test(daemon, reports_the_kernel_oom_killer_and_runs_its_hook)
 	cr_assert_eq(chmod(hook, 0755), 0);
 	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0", "--procfs", dir,
 					"--kernel-oom-hook", hook, NULL });
-	usleep(500000);
+	wait_for_text(err, "would kill", 10000);	/* first sample taken */
 	write_vmstat(dir, 8);
 	for (int i = 0; i < 300 && access(out, F_OK) != 0; i++)
 		usleep(10000);
@@ -303,6 +318,7 @@ Test(daemon, drops_to_the_same_capabilities_as_root_or_with_ambient_caps)
 	fclose(err);
 
 	err = tmpfile();
+	cr_assert_eq(fcntl(fileno(err), F_SETFL, O_APPEND), 0);
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
@@ -379,8 +395,8 @@ Test(daemon, one_malformed_sample_is_skipped)
 	n = fread(good, 1, sizeof(good) - 1, f);
 	good[n] = '\0';
 	fclose(f);
-	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0", "--procfs", dir, NULL });
-	usleep(300000);
+	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "1", "--procfs", dir, NULL });
+	wait_for_text(err, "MemAvailable 23854 MiB", 10000);	/* first sample taken */
 	write_file(dir, "meminfo", "MemTotal: 1000 kB\nMemAvail");	/* truncated */
 	usleep(1500000);
 	write_file(dir, "meminfo", good);
