@@ -39,6 +39,9 @@ struct loop {
 	uint64_t next_report_ms;
 	uint64_t next_vmstat_ms;
 	uint64_t psi_recent_until_ms;	/* read PSI until then after a trigger */
+	bool quick_ok;			/* live procfs: sysinfo describes it */
+	bool quick;			/* this tick used the quick lower bound */
+	uint64_t quick_available_kib;
 	uint64_t fast_poll_until_ms;
 	uint64_t dryrun_quiet_until_ms;
 	pid_t dryrun_last_pid;

@@ -131,6 +131,28 @@ static void maybe_write_metrics(struct loop *l, uint64_t now)
 		log_warn("--metrics-file %s: %s", l->cfg->metrics_file, strerror(-r));
 }
 
+/* An idle tick, cheaply: while nothing else is due this tick (report,
+ * metrics, the vmstat read, PSI averages) and the lower bound on
+ * MemAvailable from sysinfo(2) is above the term floor, memory cannot be
+ * at a floor, so neither /proc/meminfo nor a decision is needed. Returns
+ * true when the tick is done. */
+static bool quick_tick(struct loop *l, uint64_t now)
+{
+	bool psi_each_tick = l->cfg->psi_threshold_centi && l->trigger.mode == TRIGGER_AVERAGES;
+
+	l->quick = false;
+	if (!l->quick_ok || l->cfg->once || !l->s.sampled || l->last_action != ACTION_NONE ||
+	    l->psi.above || psi_each_tick || now < l->psi_recent_until_ms ||
+	    now >= l->next_vmstat_ms || (l->cfg->report_s && now >= l->next_report_ms) ||
+	    (l->cfg->metrics_file && now >= l->next_metrics_ms))
+		return false;
+	if (sensors_quick_available(&l->sensors, &l->quick_available_kib) < 0 ||
+	    l->quick_available_kib <= l->floors.mem_term_kib)
+		return false;
+	l->quick = true;
+	return true;
+}
+
 static int iterate(struct loop *l, uint64_t now)
 {
 	enum policy_action action;
@@ -140,6 +162,10 @@ static int iterate(struct loop *l, uint64_t now)
 
 	if (hook_running(&l->hooks))
 		hook_reap(&l->hooks);
+	if (quick_tick(l, now)) {
+		notify_watchdog(&l->notify, now);
+		return 0;
+	}
 	r = loop_sample(l);
 	if (r < 0)
 		return r;
@@ -174,7 +200,19 @@ static int iterate(struct loop *l, uint64_t now)
 /* Sleep until the next tick or a PSI trigger, whichever comes first. */
 static void wait_next(struct loop *l, uint64_t now)
 {
-	unsigned interval = policy_interval_ms(&l->floors, &l->s.eff);
+	unsigned interval;
+
+	if (l->quick) {
+		/* Only the memory headroom is known (a lower bound); assume no
+		 * swap headroom, which can only shorten the sleep. */
+		struct meminfo bound = l->s.eff;
+
+		bound.mem_available_kib = l->quick_available_kib;
+		bound.swap_free_kib = 0;
+		interval = policy_interval_ms(&l->floors, &bound);
+	} else {
+		interval = policy_interval_ms(&l->floors, &l->s.eff);
+	}
 	struct pollfd pfd = { .fd = l->trigger.fd, .events = POLLPRI };
 
 	if (now < l->fast_poll_until_ms && interval > TRIGGER_FAST_POLL_MS)
@@ -258,6 +296,8 @@ int loop_open(const struct config *cfg, const struct procfs *procfs)
 	l->hooks.timeout_ms = HOOK_TIMEOUT_MS;
 	sensors_init(&l->sensors);
 	l->scan.dir_fd = -1;
+	/* sysinfo(2) describes this machine, not a tree given with --procfs. */
+	l->quick_ok = procfs_check_live(procfs) == 0;
 	return loop_setup(l);
 }
 

@@ -111,3 +111,83 @@ unsigned meminfo_percent(uint64_t part_kib, uint64_t total_kib)
 		return 100;
 	return (unsigned)(part_kib * 100 / total_kib);
 }
+
+/* One zone's figures, in pages. */
+struct zone_reserve {
+	uint64_t high, managed, max_protection;
+	bool have_high, have_managed;
+};
+
+static uint64_t zone_reserve_pages(const struct zone_reserve *z)
+{
+	uint64_t max = z->max_protection + z->high;
+
+	return max > z->managed ? z->managed : max;
+}
+
+/* "(0, 3018, 9546)" -> 9546. */
+static int parse_protection(const char *p, uint64_t *max)
+{
+	const char *end;
+	uint64_t v;
+
+	if (*p != '(')
+		return -EINVAL;
+	*max = 0;
+	for (p++;;) {
+		p = strutil_skip_blanks(p);
+		if (strutil_parse_u64(p, &end, UINT64_C(1) << 50, &v) < 0)
+			return -EINVAL;
+		if (v > *max)
+			*max = v;
+		if (*end == ')')
+			return 0;
+		if (*end != ',')
+			return -EINVAL;
+		p = end + 1;
+	}
+}
+
+int meminfo_parse_zoneinfo_reserve(const char *buf, uint64_t *pages)
+{
+	struct zone_reserve z = { 0 };
+	bool in_zone = false;
+	uint64_t total = 0;
+	const char *line = buf;
+
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		const char *p = strutil_skip_blanks(line);
+		const char *end;
+		int r = 0;
+
+		if (strutil_startswith(line, "Node ")) {
+			if (in_zone) {
+				if (!z.have_high || !z.have_managed)
+					return -EINVAL;
+				total += zone_reserve_pages(&z);
+			}
+			memset(&z, 0, sizeof(z));
+			in_zone = true;
+		} else if (in_zone && strutil_startswith(p, "high ")) {
+			r = strutil_parse_u64(strutil_skip_blanks(p + 5), &end, UINT64_C(1) << 50, &z.high);
+			z.have_high = r == 0;
+		} else if (in_zone && strutil_startswith(p, "managed ")) {
+			r = strutil_parse_u64(strutil_skip_blanks(p + 8), &end, UINT64_C(1) << 50, &z.managed);
+			z.have_managed = r == 0;
+		} else if (in_zone && strutil_startswith(p, "protection: ")) {
+			r = parse_protection(p + 12, &z.max_protection);
+		}
+		if (r < 0)
+			return -EINVAL;
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	if (!in_zone)
+		return -EINVAL;
+	if (!z.have_high || !z.have_managed)
+		return -EINVAL;
+	*pages = total + zone_reserve_pages(&z);
+	return 0;
+}

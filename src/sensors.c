@@ -4,10 +4,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
 
 void sensors_init(struct sensors *s)
 {
-	s->meminfo_fd = s->psi_fd = s->vmstat_fd = s->swaps_fd = s->sysfs_fd = -1;
+	s->meminfo_fd = s->psi_fd = s->vmstat_fd = s->swaps_fd = s->sysfs_fd = s->zoneinfo_fd = -1;
+	s->reserve_kib = 0;
+	s->page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
 	for (unsigned i = 0; i < ZRAM_MAX_DEVICES; i++)
 		s->zram_fds[i] = -1;
 	s->n_zram = 0;
@@ -28,6 +32,8 @@ int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sys
 		s->vmstat_fd = -1;
 	if (procfs_open_file(procfs->root_fd, "swaps", &s->swaps_fd) < 0)
 		s->swaps_fd = -1;
+	if (procfs_open_file(procfs->root_fd, "zoneinfo", &s->zoneinfo_fd) < 0)
+		s->zoneinfo_fd = -1;
 	if (sysfs_path)
 		s->sysfs_fd = open(sysfs_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return 0;
@@ -39,6 +45,7 @@ void sensors_close(struct sensors *s)
 	procfs_closep(&s->psi_fd);
 	procfs_closep(&s->vmstat_fd);
 	procfs_closep(&s->swaps_fd);
+	procfs_closep(&s->zoneinfo_fd);
 	procfs_closep(&s->sysfs_fd);
 	for (unsigned i = 0; i < s->n_zram; i++)
 		procfs_closep(&s->zram_fds[i]);
@@ -108,6 +115,34 @@ static uint64_t zram_mem_used(struct sensors *s)
 	return total;
 }
 
+/* The reserve moves only with min_free_kbytes, watermark boosts and memory
+ * hotplug: refreshed with the vmstat read (every 10 s idle). A bad read
+ * drops the figure, which turns the quick path off. */
+static void read_reserve(struct sensors *s)
+{
+	uint64_t pages;
+
+	if (s->zoneinfo_fd >= 0 && procfs_read_fd(s->zoneinfo_fd, s->buf, sizeof(s->buf)) >= 0 &&
+	    meminfo_parse_zoneinfo_reserve(s->buf, &pages) == 0)
+		s->reserve_kib = pages * s->page_kib;
+	else
+		s->reserve_kib = 0;
+}
+
+int sensors_quick_available(struct sensors *s, uint64_t *kib)
+{
+	struct sysinfo si;
+	uint64_t free_kib;
+
+	if (s->reserve_kib == 0)
+		return -ENODATA;
+	if (sysinfo(&si) < 0)
+		return -errno;
+	free_kib = (uint64_t)si.freeram * si.mem_unit / 1024;
+	*kib = free_kib > s->reserve_kib ? free_kib - s->reserve_kib : 0;
+	return 0;
+}
+
 int sensors_sample(struct sensors *s, struct sample *out, bool want_psi, bool want_vmstat,
 		   const char **bad_key)
 {
@@ -127,6 +162,7 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_psi, bool wa
 				   vmstat_parse(s->buf, &out->vm) == 0;
 		if (!out->have_vmstat)
 			memset(&out->vm, 0, sizeof(out->vm));
+		read_reserve(s);
 	}
 	if (first || out->swaps.n_zram || out->mi.swap_total_kib != last_swap_total) {
 		memset(&out->swaps, 0, sizeof(out->swaps));

@@ -21,6 +21,9 @@ struct sensors {
 	int psi_fd;		/* -1 when the kernel has no PSI */
 	int vmstat_fd;		/* -1 when unreadable */
 	int swaps_fd;		/* -1 when unreadable */
+	int zoneinfo_fd;	/* -1 when unreadable */
+	uint64_t reserve_kib;	/* totalreserve_pages in KiB; 0: unknown */
+	unsigned page_kib;
 	int sysfs_fd;		/* sysfs root for zram; -1 when absent */
 	int zram_fds[ZRAM_MAX_DEVICES];	/* mm_stat of each zram swap device */
 	unsigned zram_ids[ZRAM_MAX_DEVICES];
@@ -66,6 +69,16 @@ int sensors_read_psi(struct sensors *s, struct psi *psi);
  * its pages live in RAM. */
 int sensors_sample(struct sensors *s, struct sample *out, bool want_psi, bool want_vmstat,
 		   const char **bad_key);
+
+/* A cheap lower bound on MemAvailable: sysinfo(2)'s free RAM minus the
+ * kernel's reserve (from /proc/zoneinfo, re-read with every vmstat read).
+ * The kernel computes MemAvailable as free - reserve + a share of the page
+ * cache and reclaimable slab, so the bound never overstates. sysinfo is a
+ * fraction of the cost of building /proc/meminfo, and while memory is far
+ * above the floors this bound is all an idle tick needs. Only meaningful on
+ * the live procfs of this machine. Returns 0 or -errno (-ENODATA without a
+ * reserve figure). */
+int sensors_quick_available(struct sensors *s, uint64_t *kib);
 
 /* Initialise every descriptor to -1. */
 void sensors_init(struct sensors *s);

@@ -26,8 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct meminfo mi;
 		const char *bad = NULL;
 
+		uint64_t reserve;
+
 		if (meminfo_parse(buf, &mi, &bad) == 0 && mi.mem_total_kib == 0)
 			abort();	/* a success must carry a MemTotal */
+		meminfo_parse_zoneinfo_reserve(buf, &reserve);
 	}
 #elif defined(FUZZ_PSI)
 	{

@@ -162,3 +162,37 @@ Test(meminfo, percent)
 	cr_expect_eq(meminfo_percent(5, 0), 100);
 	cr_expect_eq(meminfo_percent(200, 100), 100);
 }
+
+Test(meminfo, zoneinfo_reserve_real_capture)
+{
+	uint64_t pages = 0;
+
+	/* Linux 6.18: DMA, DMA32, Normal, Movable, Device zones; per-CPU
+	 * "high:" lines must not be taken for the watermark. */
+	cr_assert_eq(meminfo_parse_zoneinfo_reserve(read_fixture("plenty/zoneinfo"), &pages), 0);
+	cr_expect_gt(pages, 0);
+	cr_expect_lt(pages, 24683656 / 4 / 10, "reserve is a small share of RAM: %llu", (unsigned long long)pages);
+}
+
+Test(meminfo, zoneinfo_reserve_rules)
+{
+	uint64_t pages;
+	/* max(protection) + high, capped at managed; pageset lines ignored. */
+	const char *two_zones =
+		"Node 0, zone      DMA\n  per-node stats\n        high     38\n        managed  3840\n"
+		"        protection: (0, 3018, 9546, 9546)\n  pagesets\n    cpu: 0\n"
+		"              high:     5000\n"
+		"Node 0, zone   Normal\n        high     1000\n        managed  500\n"
+		"        protection: (0, 0, 0, 0)\n";
+
+	cr_assert_eq(meminfo_parse_zoneinfo_reserve(two_zones, &pages), 0);
+	cr_expect_eq(pages, 3840 + 500, "9546 + 38 capped at 3840; 1000 capped at 500");
+	cr_expect_eq(meminfo_parse_zoneinfo_reserve("Node 0, zone DMA\n        high     38\n", &pages), -EINVAL,
+		     "no managed line");
+	cr_expect_eq(meminfo_parse_zoneinfo_reserve("", &pages), -EINVAL);
+	cr_expect_eq(meminfo_parse_zoneinfo_reserve("Node 0, zone DMA\n high 3\n managed 9\n protection: (1, x)\n",
+						    &pages), -EINVAL);
+	cr_assert_eq(meminfo_parse_zoneinfo_reserve("Node 0, zone DMA\n high 3\n managed 9\n protection: (4)\n",
+						    &pages), 0);
+	cr_expect_eq(pages, 7);
+}

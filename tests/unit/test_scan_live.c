@@ -11,6 +11,7 @@
 #include "badness.h"
 #include "meminfo.h"
 #include "scan.h"
+#include "sensors.h"
 
 struct live {
 	uint64_t totalpages;
@@ -156,4 +157,32 @@ Test(scan_live, oom_score_equals_the_kernels)
 		kill(children[i], SIGKILL);
 		waitpid(children[i], NULL, 0);
 	}
+}
+
+/* The quick lower bound the idle tick uses must never exceed what
+ * /proc/meminfo says right after it (a little slack: memory may be
+ * allocated between the two reads). */
+Test(scan_live, quick_bound_is_below_memavailable)
+{
+	struct procfs procfs = PROCFS_INIT;
+	static struct sensors s;
+	struct sample smp = { 0 };
+	const char *bad;
+
+	cr_assert_eq(procfs_open(&procfs, "/proc"), 0);
+	cr_assert_eq(sensors_open(&s, &procfs, "/sys"), 0);
+	cr_assert_eq(sensors_sample(&s, &smp, true, true, &bad), 0);
+	if (s.reserve_kib == 0)
+		cr_skip_test("no /proc/zoneinfo here");
+	for (int i = 0; i < 50; i++) {
+		uint64_t bound;
+
+		cr_assert_eq(sensors_quick_available(&s, &bound), 0);
+		cr_assert_eq(sensors_read_meminfo(&s, &smp.mi, &bad), 0);
+		cr_expect_leq(bound, smp.mi.mem_available_kib + 65536, "bound %llu > MemAvailable %llu",
+			      (unsigned long long)bound, (unsigned long long)smp.mi.mem_available_kib);
+		cr_expect_gt(bound, smp.mi.mem_available_kib / 2, "a useful bound on an idle machine");
+	}
+	sensors_close(&s);
+	procfs_close(&procfs);
 }
