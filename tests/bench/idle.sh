@@ -24,9 +24,22 @@ starts=
 for pid in $pids; do
 	starts="$starts $(cut -d' ' -f1 "/proc/$pid/schedstat")"
 done
+# perf's task-clock is exact where the scheduler's statistics are coarse.
+perf_pids=
+if command -v perf >/dev/null; then
+	for pid in $pids; do
+		perf stat -x, -o "/tmp/oomguard-idle-perf.$pid" -e task-clock -p "$pid" -- sleep "$DURATION" &
+		perf_pids="$perf_pids $!"
+	done
+fi
 sleep "$DURATION"
+for p in $perf_pids; do
+	wait "$p" 2>/dev/null || true
+done
 
-printf '%-10s %14s %12s %12s %10s\n' daemon "cpu_ns/min" "wakeups/min" "VmRSS_KiB" "RssAnon_KiB"
+printf '%-10s %14s %14s %12s %12s %10s\n' daemon "cpu_ns/min" "perf_ns/min" "wakeups/min" "VmRSS_KiB" \
+	"RssAnon_KiB"
+# shellcheck disable=SC2086 # one word per pid, on purpose
 set -- $starts
 for pid in $pids; do
 	name=${names%% *}
@@ -35,7 +48,14 @@ for pid in $pids; do
 	switches=$(awk '/^voluntary_ctxt_switches:/ {print $2}' "/proc/$pid/status")
 	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
 	anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status")
-	printf '%-10s %14d %12s %12d %10d\n' "$name" $((($end - $1) * 60 / DURATION)) \
+	perf_ns=-
+	if [ -f "/tmp/oomguard-idle-perf.$pid" ]; then
+		# task-clock is printed in milliseconds, e.g. "2.78,msec,task-clock,..."
+		perf_ns=$(awk -F, -v d="$DURATION" '/task-clock/ {printf "%d", $1 * 1000000 * 60 / d}' \
+			"/tmp/oomguard-idle-perf.$pid")
+		rm -f "/tmp/oomguard-idle-perf.$pid"
+	fi
+	printf '%-10s %14d %14s %12s %12d %10d\n' "$name" $((($end - $1) * 60 / DURATION)) "$perf_ns" \
 		"~$((switches * 60 / (DURATION + 2)))" "$rss" "$anon"
 	shift
 	kill "$pid"
