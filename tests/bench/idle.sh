@@ -55,7 +55,7 @@ for pid in $pids; do
 			"/tmp/oomguard-idle-perf.$pid")
 		rm -f "/tmp/oomguard-idle-perf.$pid"
 	fi
-	printf '%-10s %14d %14s %12s %12d %10d\n' "$name" $((($end - $1) * 60 / DURATION)) "$perf_ns" \
+	printf '%-10s %14d %14s %12s %12d %10d\n' "$name" $(((end - $1) * 60 / DURATION)) "$perf_ns" \
 		"~$((switches * 60 / (DURATION + 2)))" "$rss" "$anon"
 	shift
 	kill "$pid"
