@@ -94,17 +94,11 @@ Test(daemon, tells_systemd_it_is_ready_and_stopping)
 Test(daemon, metrics_file_is_prometheus_text_written_atomically)
 {
 	char *dir = copy_fixture("lowmem"), path[1100], tmp[1200], buf[8192];
-	FILE *f;
-	size_t n;
 
 	snprintf(path, sizeof(path), "%s/metrics.prom", dir);
 	RUN(&res, "--dryrun", "--once", "--procfs", dir, "--metrics-file", path);
 	cr_expect_eq(res.status, 0, "%s", res.err);
-	f = fopen(path, "r");
-	cr_assert_not_null(f, "no metrics file: %s", res.err);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	cr_assert_not_null(fixture_read(path, buf, sizeof(buf)), "no metrics file: %s", res.err);
 	cr_expect(strstr(buf, "# TYPE oomguard_mem_available_bytes gauge\noomguard_mem_available_bytes 62914560\n"),
 		  "%s", buf);
 	cr_expect(strstr(buf, "oomguard_memory_pressure_avg10_percent{kind=\"full\"} 35.02\n"), "%s", buf);
@@ -118,32 +112,23 @@ Test(daemon, metrics_file_is_prometheus_text_written_atomically)
 
 static void write_vmstat(const char *dir, unsigned oom_kills)
 {
-	char path[1100], text[128];
-	FILE *f;
+	char text[128];
 
-	/* In place, not renamed: oomguard keeps the file open. */
-	snprintf(path, sizeof(path), "%s/vmstat", dir);
 	snprintf(text, sizeof(text), "workingset_refault_file 10\npswpin 0\noom_kill %u\n", oom_kills);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
+	fixture_puts(dir, "vmstat", text);
 }
 
 Test(daemon, reports_the_kernel_oom_killer_and_runs_its_hook)
 {
-	char *dir = copy_fixture("lowmem"), hook[1100], out[1100], buf[65536], env[4096];
-	FILE *err, *f;
+	char *dir = copy_fixture("lowmem"), hook[1100], out[1100], buf[65536], env[4096], script[4096];
+	FILE *err;
 	pid_t pid;
-	size_t n = 0;
 
 	write_vmstat(dir, 5);
 	snprintf(hook, sizeof(hook), "%s/hook.sh", dir);
 	snprintf(out, sizeof(out), "%s/hook.out", dir);
-	f = fopen(hook, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "#!/bin/sh\nenv > '%s.part' && mv '%s.part' '%s'\n", out, out, out);
-	fclose(f);
+	snprintf(script, sizeof(script), "#!/bin/sh\nenv > '%s.part' && mv '%s.part' '%s'\n", out, out, out);
+	fixture_puts(dir, "hook.sh", script);
 	cr_assert_eq(chmod(hook, 0755), 0);
 	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0", "--procfs", dir,
 					"--kernel-oom-hook", hook, NULL });
@@ -155,11 +140,7 @@ Test(daemon, reports_the_kernel_oom_killer_and_runs_its_hook)
 	cr_expect_eq(wait_exit_ms(pid, 3000), 0);
 	read_stream(err, buf, sizeof(buf));
 	cr_expect(strstr(buf, "the kernel's OOM killer ran 3 time(s)") != NULL, "%s", buf);
-	f = fopen(out, "r");
-	cr_assert_not_null(f, "hook did not run: %s", buf);
-	n = fread(env, 1, sizeof(env) - 1, f);
-	env[n] = '\0';
-	fclose(f);
+	cr_assert_not_null(fixture_read(out, env, sizeof(env)), "hook did not run: %s", buf);
 	cr_expect(strstr(env, "OOMGUARD_EVENT=kernel-oom") != NULL, "%s", env);
 	fclose(err);
 	fixture_destroy(dir);
@@ -358,24 +339,11 @@ Test(daemon, drops_to_the_same_capabilities_as_root_or_with_ambient_caps)
 	cr_expect_eq(as_root.bnd & ~keep, 0, "bounding set not reduced: %llx", as_root.bnd);
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	char path[1100];
-	FILE *f;
-
-	/* In place, not renamed: oomguard keeps the file open. */
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 Test(daemon, malformed_meminfo_at_start_exits_1_with_one_line)
 {
 	char *dir = copy_fixture("plenty");
 
-	write_file(dir, "meminfo", "MemTotal: 1000 kB\nMemAvailable: lots\n");
+	fixture_puts(dir, "meminfo", "MemTotal: 1000 kB\nMemAvailable: lots\n");
 	RUN(&res, "--dryrun", "--once", "--procfs", dir);
 	cr_expect_eq(res.status, 1);
 	cr_expect(strstr(res.err, "meminfo: missing or malformed MemAvailable") != NULL, "%s", res.err);
@@ -385,21 +353,16 @@ Test(daemon, malformed_meminfo_at_start_exits_1_with_one_line)
 Test(daemon, one_malformed_sample_is_skipped)
 {
 	char *dir = copy_fixture("plenty"), buf[65536], good[4096];
-	FILE *err, *f;
-	size_t n;
+	FILE *err;
 	pid_t pid;
 
 	snprintf(buf, sizeof(buf), "%s/meminfo", dir);
-	f = fopen(buf, "r");
-	cr_assert_not_null(f);
-	n = fread(good, 1, sizeof(good) - 1, f);
-	good[n] = '\0';
-	fclose(f);
+	cr_assert_not_null(fixture_read(buf, good, sizeof(good)));
 	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "1", "--procfs", dir, NULL });
 	wait_for_text(err, "MemAvailable 23854 MiB", 10000);	/* first sample taken */
-	write_file(dir, "meminfo", "MemTotal: 1000 kB\nMemAvail");	/* truncated */
+	fixture_puts(dir, "meminfo", "MemTotal: 1000 kB\nMemAvail");	/* truncated */
 	usleep(1500000);
-	write_file(dir, "meminfo", good);
+	fixture_puts(dir, "meminfo", good);
 	usleep(1200000);
 	cr_expect_eq(waitpid(pid, NULL, WNOHANG), 0, "a bad sample must not end the daemon");
 	kill(pid, SIGTERM);

@@ -36,9 +36,26 @@ static inline void fixture_write(const char *dir, const char *name, const char *
 	close(fd);
 }
 
+/* Writes in place (O_TRUNC, not a rename), so a daemon that keeps the file
+ * open reads the new text. */
 static inline void fixture_puts(const char *dir, const char *name, const char *text)
 {
 	fixture_write(dir, name, text, strlen(text));
+}
+
+/* Read the whole file at path into buf (NUL-terminated, cut to size).
+ * Returns buf, or NULL when the file cannot be opened. */
+static inline char *fixture_read(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
 }
 
 /* A new tree with a meminfo of the given sizes (KiB). Returns its path,

@@ -5,21 +5,16 @@
 #include <stdlib.h>
 
 #include "meminfo.h"
+#include "fixture.h"
 #include "procfs.h"
 
 static char *read_fixture(const char *rel)
 {
 	static char buf[16384];
 	char path[512];
-	FILE *f;
-	size_t n;
 
 	snprintf(path, sizeof(path), "%s/%s", getenv("OOMGUARD_FIXTURES"), rel);
-	f = fopen(path, "r");
-	cr_assert_not_null(f, "cannot open %s", path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	cr_assert_not_null(fixture_read(path, buf, sizeof(buf)), "cannot open %s", path);
 	return buf;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "badness.h"
+#include "fixture.h"
 #include "meminfo.h"
 #include "scan.h"
 #include "sensors.h"
@@ -58,13 +59,8 @@ static uint64_t live_totalpages(unsigned page_kib)
 	static char buf[16384];
 	struct meminfo mi;
 	const char *bad;
-	FILE *f = fopen("/proc/meminfo", "r");
-	size_t n;
 
-	cr_assert_not_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	cr_assert_not_null(fixture_read("/proc/meminfo", buf, sizeof(buf)));
 	cr_assert_eq(meminfo_parse(buf, &mi, &bad), 0);
 	return badness_totalpages(mi.mem_total_kib, mi.swap_total_kib, page_kib);
 }

@@ -24,8 +24,6 @@ Test(trigger, fixture_tree_gets_averages_and_stays_untouched)
 	char dir[1100], buf[256];
 	const char *content = "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
 			      "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
-	FILE *f;
-	size_t n;
 
 	snprintf(dir, sizeof(dir), "%s/pressure", root);
 	cr_assert_eq(mkdir(dir, 0755), 0);
@@ -35,11 +33,7 @@ Test(trigger, fixture_tree_gets_averages_and_stays_untouched)
 	cr_expect_eq(t.mode, TRIGGER_AVERAGES);
 	cr_expect_eq(t.fd, -1);
 	snprintf(dir, sizeof(dir), "%s/pressure/memory", root);
-	f = fopen(dir, "r");
-	cr_assert_not_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	cr_assert_not_null(fixture_read(dir, buf, sizeof(buf)));
 	cr_expect_str_eq(buf, content, "no trigger text written into a fixture");
 	trigger_describe(&t, buf, sizeof(buf));
 	cr_expect(strstr(buf, "averages") != NULL, "%s", buf);
