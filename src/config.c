@@ -265,17 +265,6 @@ const char *config_match_kind_name(enum match_kind kind)
 	return "?";
 }
 
-const char *config_match_target_name(enum match_target target)
-{
-	switch (target) {
-	case TARGET_NAME: return "name";
-	case TARGET_CMDLINE: return "cmdline";
-	case TARGET_UNIT: return "unit";
-	case TARGET_CGROUP: return "cgroup";
-	}
-	return "?";
-}
-
 static int add_rule(struct config *cfg, enum match_kind kind, const char *arg,
 		    char *errbuf, size_t errlen)
 {

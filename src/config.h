@@ -91,9 +91,6 @@ extern const char config_usage[];
 /* "prefer", "avoid" or "ignore". */
 const char *config_match_kind_name(enum match_kind kind);
 
-/* "name", "cmdline", "unit" or "cgroup". */
-const char *config_match_target_name(enum match_target target);
-
 /* Parse a size: KiB by default, or with a K, M or G suffix. Returns 0,
  * -EINVAL or -ERANGE. Exposed for tests. */
 int config_parse_size(const char *s, uint64_t *kib);

@@ -103,15 +103,6 @@ int meminfo_parse(const char *buf, struct meminfo *out, const char **bad_key)
 	return 0;
 }
 
-unsigned meminfo_percent(uint64_t part_kib, uint64_t total_kib)
-{
-	if (total_kib == 0)
-		return 100;
-	if (part_kib >= total_kib)
-		return 100;
-	return (unsigned)(part_kib * 100 / total_kib);
-}
-
 /* One zone's figures, in pages. */
 struct zone_reserve {
 	uint64_t high, managed, max_protection;

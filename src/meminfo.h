@@ -22,9 +22,6 @@ struct meminfo {
  * duplicated or malformed key. */
 int meminfo_parse(const char *buf, struct meminfo *out, const char **bad_key);
 
-/* Percentage (0..100) of part in total, rounded down; 100 when total is 0. */
-unsigned meminfo_percent(uint64_t part_kib, uint64_t total_kib);
-
 /* The kernel's totalreserve_pages from /proc/zoneinfo: for every zone the
  * largest lowmem reserve ("protection") plus the high watermark, capped at
  * the zone's managed pages (mm/page_alloc.c:calculate_totalreserve_pages):

@@ -151,13 +151,6 @@ Test(meminfo, empty_buffer)
 	cr_expect_str_eq(bad, "MemTotal");
 }
 
-Test(meminfo, percent)
-{
-	cr_expect_eq(meminfo_percent(50, 100), 50);
-	cr_expect_eq(meminfo_percent(5, 0), 100);
-	cr_expect_eq(meminfo_percent(200, 100), 100);
-}
-
 Test(meminfo, zoneinfo_reserve_real_capture)
 {
 	uint64_t pages = 0;
