@@ -19,13 +19,19 @@ int procfs_open(struct procfs *procfs, const char *path)
 	return 0;
 }
 
-int procfs_check_live(const struct procfs *procfs)
+bool procfs_is_proc(const struct procfs *procfs)
 {
 	struct statfs st;
+
+	return fstatfs(procfs->root_fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+}
+
+int procfs_check_live(const struct procfs *procfs)
+{
 	char link[32];
 	ssize_t n;
 
-	if (fstatfs(procfs->root_fd, &st) < 0 || st.f_type != PROC_SUPER_MAGIC)
+	if (!procfs_is_proc(procfs))
 		return -ENOTSUP;
 	n = readlinkat(procfs->root_fd, "self", link, sizeof(link) - 1);
 	if (n <= 0)

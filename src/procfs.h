@@ -2,6 +2,7 @@
  * goes through a directory descriptor, so tests point it at tests/fixtures. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct procfs {
@@ -12,6 +13,10 @@ struct procfs {
 
 /* Open path as the procfs root. Returns 0 or -errno. */
 int procfs_open(struct procfs *procfs, const char *path);
+
+/* Is the root a proc mount (not a fixture tree or another filesystem)?
+ * Returns true or false. */
+bool procfs_is_proc(const struct procfs *procfs);
 
 /* Is the root the live procfs of our own pid namespace (a proc mount whose
  * "self" is our pid)? Killing needs this: pids read from any other tree

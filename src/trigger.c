@@ -4,10 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-
-#define PROC_SUPER_MAGIC 0x9fa0
 
 /* Try one "<some|full> <stall us> <window us>" trigger. Returns 0 or -errno. */
 static int try_trigger(struct trigger *t, int root_fd, const char *metric, uint32_t centi,
@@ -33,19 +30,6 @@ static int try_trigger(struct trigger *t, int root_fd, const char *metric, uint3
 	return 0;
 }
 
-static bool on_procfs(int root_fd)
-{
-	struct statfs st;
-	int fd = openat(root_fd, "pressure/memory", O_RDONLY | O_CLOEXEC);
-	bool proc;
-
-	if (fd < 0)
-		return false;
-	proc = fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
-	close(fd);
-	return proc;
-}
-
 int trigger_setup(struct trigger *t, const struct procfs *procfs, enum psi_metric metric,
 		  uint32_t threshold_centi)
 {
@@ -59,7 +43,7 @@ int trigger_setup(struct trigger *t, const struct procfs *procfs, enum psi_metri
 	if (faccessat(procfs->root_fd, "pressure/memory", R_OK, 0) < 0)
 		return 0;
 	t->mode = TRIGGER_AVERAGES;
-	if (!on_procfs(procfs->root_fd)) {
+	if (!procfs_is_proc(procfs)) {
 		t->refused_errno = ENOTSUP;
 		return 0;
 	}
