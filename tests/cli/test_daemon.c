@@ -195,11 +195,57 @@ Test(daemon, no_pressure_file_carries_on_with_meminfo)
 	fixture_destroy(dir);
 }
 
+/* The user the privilege tests drop to. */
+#define OTHER_UID "65534"
+
+/* What a test that drops to OTHER_UID hands the binary: a copy of it and of
+ * one fixture tree in a directory of the test's own under /tmp, readable by
+ * everyone. The checkout may lie where that user cannot go (root's home is
+ * 0700 on Debian, dpkg-buildpackage may run in a 0700 mktemp directory), so
+ * nothing of it is passed on. /tmp, not $TMPDIR: a private TMPDIR would
+ * bring the same problem back. */
+struct other_user_tree {
+	char dir[64];
+	char bin[96];
+	char procfs[96];
+};
+
+static void other_user_tree_destroy(struct other_user_tree *t)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+/* Build the tree, then prove that OTHER_UID reaches it; skip with the reason
+ * when it cannot (a /tmp that is not world-searchable). */
+static void other_user_tree_create(struct other_user_tree *t, const char *fixture_name)
+{
+	char cmd[2048];
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/oomguard-other-user-XXXXXX");
+	cr_assert_not_null(mkdtemp(t->dir));
+	cr_assert_eq(chmod(t->dir, 0755), 0);
+	snprintf(t->bin, sizeof(t->bin), "%s/oomguard", t->dir);
+	snprintf(t->procfs, sizeof(t->procfs), "%s/%s", t->dir, fixture_name);
+	/* chmod -R a+rX: a checkout cloned under umask 077 has 0600 files. */
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 755 '%s' && cp -R '%s' '%s' && chmod -R a+rX '%s'",
+		 getenv("OOMGUARD_BIN"), t->bin, t->bin, fixture(fixture_name), t->procfs, t->procfs);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(cmd, sizeof(cmd), "setpriv --reuid=" OTHER_UID " --regid=" OTHER_UID " --clear-groups "
+		 "test -x '%s' -a -r '%s/meminfo'", t->bin, t->procfs);
+	if (system(cmd) != 0) {
+		other_user_tree_destroy(t);
+		cr_skip_test("uid " OTHER_UID " cannot reach a directory made for it under /tmp");
+	}
+}
+
 /* Started without privileges (as nobody, no capabilities), oomguard says
  * what it cannot do and carries on. */
 Test(daemon, unprivileged_start_names_what_is_missing)
 {
-	const char *bin = getenv("OOMGUARD_BIN");
+	struct other_user_tree tree;
 	char cmd[2048], buf[8192];
 	FILE *p;
 	size_t n;
@@ -207,19 +253,20 @@ Test(daemon, unprivileged_start_names_what_is_missing)
 
 	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0)
 		cr_skip_test("needs root and setpriv to drop to nobody");
-	/* The binary must be reachable by nobody; build trees under /root are not. */
-	snprintf(cmd, sizeof(cmd), "cp '%s' /tmp/oomguard-unpriv.$$ && chmod 755 /tmp/oomguard-unpriv.$$ && "
-		 "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "
-		 "/tmp/oomguard-unpriv.$$ --dryrun --once --procfs '%s' 2>&1; echo \"exit=$?\"; "
-		 "rm -f /tmp/oomguard-unpriv.$$", bin, fixture("plenty"));
+	other_user_tree_create(&tree, "plenty");
+	snprintf(cmd, sizeof(cmd), "setpriv --reuid=" OTHER_UID " --regid=" OTHER_UID " --clear-groups "
+		 "--inh-caps=-all --bounding-set=-all '%s' --dryrun --once --procfs '%s' 2>&1; "
+		 "echo \"exit=$?\"", tree.bin, tree.procfs);
 	p = popen(cmd, "r");
 	cr_assert_not_null(p);
 	n = fread(buf, 1, sizeof(buf) - 1, p);
 	buf[n] = '\0';
 	status = pclose(p);
+	other_user_tree_destroy(&tree);
 	cr_expect_eq(status, 0);
 	cr_expect(strstr(buf, "exit=0") != NULL, "%s", buf);
-	cr_expect(strstr(buf, "no CAP_KILL: only processes of uid 65534 can be killed") != NULL, "%s", buf);
+	cr_expect(strstr(buf, "no CAP_KILL: only processes of uid " OTHER_UID " can be killed") != NULL,
+		  "%s", buf);
 	cr_expect(strstr(buf, "cannot set own oom_score_adj to -900") != NULL, "%s", buf);
 	cr_expect(strstr(buf, "PSI: ") != NULL, "%s", buf);
 }
@@ -271,27 +318,22 @@ static void wait_dropped(FILE *err)
 Test(daemon, drops_to_the_same_capabilities_as_root_or_with_ambient_caps)
 {
 	static const char *const setpriv_ambient[] = {
-		"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+		"/usr/bin/setpriv", "--reuid=" OTHER_UID, "--regid=" OTHER_UID, "--clear-groups",
 		"--inh-caps=+kill,+ipc_lock", "--ambient-caps=+kill,+ipc_lock",
 		NULL,
 	};
 	const unsigned long long keep = CAP_BIT(5) /* KILL */ | CAP_BIT(14) /* IPC_LOCK */;
+	struct other_user_tree tree;
 	struct capsets as_root, as_user;
-	char bin[] = "/tmp/oomguard-caps-XXXXXX", cmd[1200];
 	FILE *err;
 	pid_t pid;
-	int fd;
 
 	if (geteuid() != 0 || access(setpriv_ambient[0], X_OK) != 0)
 		cr_skip_test("needs root and setpriv");
-	fd = mkstemp(bin);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 755 '%s'", getenv("OOMGUARD_BIN"), bin, bin);
-	cr_assert_eq(system(cmd), 0);
+	other_user_tree_create(&tree, "plenty");
 
 	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0", "--procfs",
-					fixture("plenty"), NULL });
+					tree.procfs, NULL });
 	wait_dropped(err);
 	read_capsets(pid, &as_root);
 	kill(pid, SIGTERM);
@@ -308,12 +350,12 @@ Test(daemon, drops_to_the_same_capabilities_as_root_or_with_ambient_caps)
 
 		for (; setpriv_ambient[i]; i++)
 			argv[i] = (char *)setpriv_ambient[i];
-		argv[i++] = bin;
+		argv[i++] = tree.bin;
 		argv[i++] = (char *)"--dryrun";
 		argv[i++] = (char *)"-r";
 		argv[i++] = (char *)"0";
 		argv[i++] = (char *)"--procfs";
-		argv[i++] = (char *)fixture("plenty");
+		argv[i++] = tree.procfs;
 		argv[i] = NULL;
 		dup2(fileno(err), 2);
 		execv(argv[0], argv);
@@ -324,7 +366,7 @@ Test(daemon, drops_to_the_same_capabilities_as_root_or_with_ambient_caps)
 	kill(pid, SIGTERM);
 	cr_expect_eq(wait_exit_ms(pid, 3000), 0);
 	fclose(err);
-	unlink(bin);
+	other_user_tree_destroy(&tree);
 
 	cr_expect_eq(as_root.eff & ~keep, 0, "root kept more: %llx", as_root.eff);
 	cr_expect_neq(as_root.eff & CAP_BIT(5), 0, "root lost CAP_KILL");
