@@ -5,17 +5,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "hook.h"
-#include "kill.h"
-#include "metrics.h"
-#include "notify.h"
-#include "policy.h"
-#include "procfs.h"
-#include "scan.h"
-#include "select.h"
-#include "sensors.h"
-#include "trigger.h"
+#include "parse/config.h"
+#include "act/hook.h"
+#include "act/kill.h"
+#include "tell/metrics.h"
+#include "tell/notify.h"
+#include "decide/policy.h"
+#include "acquire/procfs.h"
+#include "acquire/scan.h"
+#include "decide/select.h"
+#include "acquire/sensors.h"
+#include "acquire/trigger.h"
 
 struct loop {
 	const struct config *cfg;

@@ -12,7 +12,7 @@
 
 #include "clock.h"
 #include "log.h"
-#include "report.h"
+#include "tell/report.h"
 
 /* After a PSI trigger fires, poll this fast for one window, as lmkd does:
  * the stall is happening now and MemAvailable may be falling quickly. */

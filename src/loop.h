@@ -3,8 +3,8 @@
 
 #include <signal.h>
 
-#include "config.h"
-#include "procfs.h"
+#include "parse/config.h"
+#include "acquire/procfs.h"
 
 /* Open every descriptor the loop keeps (meminfo, PSI, vmstat, swaps, zram,
  * the process directory, the cgroup root) and create the PSI trigger: all

@@ -7,12 +7,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "caps.h"
-#include "config.h"
-#include "list.h"
+#include "act/caps.h"
+#include "parse/config.h"
+#include "tell/list.h"
 #include "log.h"
 #include "loop.h"
-#include "procfs.h"
+#include "acquire/procfs.h"
 #include "version.h"
 
 static volatile sig_atomic_t stop_requested;

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "meminfo.h"
-#include "scan.h"
-#include "select.h"
+#include "parse/config.h"
+#include "parse/meminfo.h"
+#include "acquire/scan.h"
+#include "decide/select.h"
 
 static void put(const char *dir, const char *name, const char *text)
 {

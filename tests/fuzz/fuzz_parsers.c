@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "meminfo.h"
-#include "pidinfo.h"
-#include "psi.h"
-#include "vmstat.h"
-#include "zram.h"
+#include "parse/meminfo.h"
+#include "parse/pidinfo.h"
+#include "parse/psi.h"
+#include "parse/vmstat.h"
+#include "parse/zram.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

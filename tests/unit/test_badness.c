@@ -1,7 +1,7 @@
 /* The kernel's formula, checked against hand-computed values. */
 #include <criterion/criterion.h>
 
-#include "badness.h"
+#include "decide/badness.h"
 
 static struct proc_sample proc(int pid, unsigned long rss, unsigned long swap, unsigned long pte, int adj)
 {

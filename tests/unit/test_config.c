@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config.h"
+#include "parse/config.h"
 
 static int parse(struct config *cfg, char *err, const char *const *args)
 {

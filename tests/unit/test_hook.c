@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hook.h"
+#include "act/hook.h"
 
 static char dir[64];
 static struct hooks hooks = HOOKS_INIT;

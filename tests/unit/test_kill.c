@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kill.h"
-#include "pidinfo.h"
-#include "procfs.h"
+#include "act/kill.h"
+#include "parse/pidinfo.h"
+#include "acquire/procfs.h"
 
 enum child_kind {
 	CHILD_DEFAULT,		/* SIGTERM kills it */

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "meminfo.h"
+#include "parse/meminfo.h"
 #include "fixture.h"
-#include "procfs.h"
+#include "acquire/procfs.h"
 
 static char *read_fixture(const char *rel)
 {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "pidinfo.h"
+#include "parse/pidinfo.h"
 
 /* /proc/self/stat of a bash on Linux 6.18. */
 static const char bash_stat[] =

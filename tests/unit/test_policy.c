@@ -1,8 +1,8 @@
 /* Floors and the memory-AND-swap decision. */
 #include <criterion/criterion.h>
 
-#include "config.h"
-#include "policy.h"
+#include "parse/config.h"
+#include "decide/policy.h"
 
 static struct config cfg_from(const char *const *args)
 {

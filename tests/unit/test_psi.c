@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "psi.h"
+#include "parse/psi.h"
 
 /* Captured on Linux 6.18 during a stress run. */
 static const char busy[] =

@@ -6,10 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "parse/config.h"
 #include "fixture.h"
-#include "scan.h"
-#include "select.h"
+#include "acquire/scan.h"
+#include "decide/select.h"
 
 /* A child that forks short-lived grandchildren as fast as it can, in its
  * own process group so the test can stop all of them at once. */

@@ -8,11 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "badness.h"
+#include "decide/badness.h"
 #include "fixture.h"
-#include "meminfo.h"
-#include "scan.h"
-#include "sensors.h"
+#include "parse/meminfo.h"
+#include "acquire/scan.h"
+#include "acquire/sensors.h"
 
 struct live {
 	uint64_t totalpages;

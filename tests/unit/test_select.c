@@ -2,10 +2,10 @@
 #include <criterion/criterion.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "parse/config.h"
 #include "fixture.h"
-#include "scan.h"
-#include "select.h"
+#include "acquire/scan.h"
+#include "decide/select.h"
 
 #define MAX_PROCS 8
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "trigger.h"
+#include "acquire/trigger.h"
 
 static bool host_has_psi(void)
 {

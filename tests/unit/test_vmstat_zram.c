@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 
 #include "fixture.h"
-#include "sensors.h"
-#include "vmstat.h"
-#include "zram.h"
+#include "acquire/sensors.h"
+#include "parse/vmstat.h"
+#include "parse/zram.h"
 
 /* Lines of /proc/vmstat from Linux 6.18 (excerpt, order kept). */
 static const char vmstat_618[] =

@@ -1,0 +1,110 @@
+#include "acquire/procfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#define PROC_SUPER_MAGIC 0x9fa0
+
+int procfs_open(struct procfs *procfs, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	procfs->root_fd = fd;
+	return 0;
+}
+
+bool procfs_is_proc(const struct procfs *procfs)
+{
+	struct statfs st;
+
+	return fstatfs(procfs->root_fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+}
+
+int procfs_check_live(const struct procfs *procfs)
+{
+	char link[32];
+	ssize_t n;
+
+	if (!procfs_is_proc(procfs))
+		return -ENOTSUP;
+	n = readlinkat(procfs->root_fd, "self", link, sizeof(link) - 1);
+	if (n <= 0)
+		return -EXDEV;
+	link[n] = '\0';
+	if (strtol(link, NULL, 10) != (long)getpid())
+		return -EXDEV;
+	return 0;
+}
+
+void procfs_close(struct procfs *procfs)
+{
+	procfs_closep(&procfs->root_fd);
+}
+
+void procfs_closep(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+int procfs_open_file(int dirfd, const char *path, int *fd)
+{
+	int r = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (r < 0)
+		return -errno;
+	*fd = r;
+	return 0;
+}
+
+long procfs_read_fd(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size == 0)
+		return -EINVAL;
+	while (len < size - 1) {
+		size_t want = size - 1 - len;
+		ssize_t n = pread(fd, buf + len, want, (off_t)len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			buf[len] = '\0';
+			return -errno;
+		}
+		len += (size_t)n;
+		/* A short read is the end of the file: procfs builds a whole
+		 * seq_file on the first read, and asking again at an offset
+		 * makes it build everything once more just to skip it. */
+		if ((size_t)n < want)
+			break;
+	}
+	buf[len] = '\0';
+	if (len == size - 1) {
+		char probe;
+		ssize_t n = pread(fd, &probe, 1, (off_t)len);
+
+		if (n > 0)
+			return -EFBIG;
+	}
+	return (long)len;
+}
+
+long procfs_read_file(int dirfd, const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = -1;
+	int r = procfs_open_file(dirfd, path, &fd);
+
+	if (r < 0)
+		return r;
+	return procfs_read_fd(fd, buf, size);
+}

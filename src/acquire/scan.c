@@ -1,0 +1,182 @@
+#include "acquire/scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* The kernel's dirent64 layout; glibc only declares it with _GNU_SOURCE
+ * in <dirent.h> for getdents64(), so spell it out. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+int scan_open(struct scan *s, const struct procfs *procfs)
+{
+	int fd = openat(procfs->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	s->procfs = procfs;
+	s->dir_fd = fd;
+	return 0;
+}
+
+void scan_close(struct scan *s)
+{
+	procfs_closep(&s->dir_fd);
+}
+
+static bool is_pid_name(const char *name)
+{
+	if (*name < '1' || *name > '9')
+		return false;
+	while (*++name)
+		if (*name < '0' || *name > '9')
+			return false;
+	return true;
+}
+
+/* ENOENT and ESRCH mean the process went away: expected, not an error. */
+static bool vanished(long r)
+{
+	return r == -ENOENT || r == -ESRCH;
+}
+
+static long read_text(int dir_fd, const char *name, char *buf, size_t size)
+{
+	long n = procfs_read_file(dir_fd, name, buf, size);
+
+	/* A truncated cmdline or cgroup is still good to match and report. */
+	if (n == -EFBIG)
+		n = (long)strlen(buf);
+	return n;
+}
+
+static void fill_text(struct scan *s, int pid_fd, bool want_cmdline, bool want_cgroup,
+		      struct badness_text *text)
+{
+	long n;
+
+	text->cmdline = text->cgroup = text->unit = NULL;
+	if (want_cmdline) {
+		n = procfs_read_file(pid_fd, "cmdline", s->cmdline_buf, sizeof(s->cmdline_buf));
+		if (n == -EFBIG)
+			n = (long)sizeof(s->cmdline_buf) - 1;
+		if (n >= 0)
+			text->cmdline = pidinfo_join_cmdline(s->cmdline_buf, (size_t)n);
+	}
+	if (want_cgroup) {
+		n = read_text(pid_fd, "cgroup", s->cgroup_file_buf, sizeof(s->cgroup_file_buf));
+		if (n >= 0 && pidinfo_parse_cgroup(s->cgroup_file_buf, s->cgroup_buf,
+						   sizeof(s->cgroup_buf)) == 0) {
+			text->cgroup = s->cgroup_buf;
+			text->unit = pidinfo_unit_from_cgroup(s->cgroup_buf, s->unit_buf,
+							      sizeof(s->unit_buf));
+		}
+	}
+}
+
+/* Read one process. Returns 0, or -ENOENT (vanished) / -EINVAL (malformed). */
+static int read_process(struct scan *s, const char *name, struct proc_sample *p,
+			struct badness_text *text)
+{
+	_cleanup_close_ int pid_fd = -1;
+	long n;
+	int r;
+
+	pid_fd = openat(s->procfs->root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pid_fd < 0)
+		return errno == ENOENT || errno == ESRCH ? -ENOENT : -EINVAL;
+
+	memset(p, 0, sizeof(*p));
+	n = procfs_read_file(pid_fd, "stat", s->stat_buf, sizeof(s->stat_buf));
+	if (n < 0)
+		return vanished(n) ? -ENOENT : -EINVAL;
+	if (pidinfo_parse_stat(s->stat_buf, p) < 0) {
+		log_debug("scan: %s/stat: malformed, skipped", name);
+		return -EINVAL;
+	}
+	text->cmdline = text->cgroup = text->unit = NULL;
+	/* Kernel threads have no memory to free: skip their other files. */
+	if (p->flags & PIDINFO_PF_KTHREAD)
+		return 0;
+
+	n = procfs_read_file(pid_fd, "oom_score_adj", s->small_buf, sizeof(s->small_buf));
+	if (n < 0)
+		return vanished(n) ? -ENOENT : -EINVAL;
+	if (pidinfo_parse_oom_score_adj(s->small_buf, &p->oom_score_adj) < 0) {
+		log_debug("scan: %s/oom_score_adj: malformed, skipped", name);
+		return -EINVAL;
+	}
+	n = procfs_read_file(pid_fd, "status", s->status_buf, sizeof(s->status_buf));
+	if (n < 0)
+		return vanished(n) ? -ENOENT : -EINVAL;
+	r = pidinfo_parse_status(s->status_buf, p);
+	if (r < 0) {
+		log_debug("scan: %s/status: malformed, skipped", name);
+		return -EINVAL;
+	}
+	fill_text(s, pid_fd, s->want_cmdline, s->want_cgroup, text);
+	return 0;
+}
+
+int scan_each(struct scan *s, scan_visit_fn visit, void *ctx)
+{
+	memset(&s->stats, 0, sizeof(s->stats));
+	if (lseek(s->dir_fd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		long nread = syscall(SYS_getdents64, s->dir_fd, s->dents, sizeof(s->dents));
+
+		if (nread < 0)
+			return -errno;
+		if (nread == 0)
+			break;
+		for (long off = 0; off < nread;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(s->dents + off);
+			struct proc_sample p;
+			struct badness_text text;
+			int r;
+
+			off += d->d_reclen;
+			if (!is_pid_name(d->d_name))
+				continue;
+			s->stats.entries++;
+			r = read_process(s, d->d_name, &p, &text);
+			if (r == -ENOENT) {
+				s->stats.vanished++;
+				continue;
+			}
+			if (r < 0) {
+				s->stats.malformed++;
+				continue;
+			}
+			s->stats.processes++;
+			visit(&p, &text, ctx);
+		}
+	}
+	return 0;
+}
+
+int scan_read_text(struct scan *s, pid_t pid, struct badness_text *text)
+{
+	_cleanup_close_ int pid_fd = -1;
+	char name[16];
+
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	pid_fd = openat(s->procfs->root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pid_fd < 0)
+		return -errno;
+	fill_text(s, pid_fd, true, true, text);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* System-wide samples read through descriptors kept open for the daemon's
+ * life: /proc/meminfo, /proc/pressure/memory, /proc/vmstat, /proc/swaps and
+ * the mm_stat of zram swap devices. Each read is a pread at offset 0 into
+ * a fixed buffer: no open and no allocation per sample. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "parse/meminfo.h"
+#include "acquire/procfs.h"
+#include "parse/psi.h"
+#include "parse/vmstat.h"
+#include "parse/zram.h"
+
+/* /proc/meminfo is about 1.5 KiB and /proc/vmstat about 6 KiB on 6.x
+ * kernels; 16 KiB leaves room for the fields future kernels add. */
+#define SENSORS_BUF_SIZE 16384
+
+struct sensors {
+	int meminfo_fd;
+	int psi_fd;		/* -1 when the kernel has no PSI */
+	int vmstat_fd;		/* -1 when unreadable */
+	int swaps_fd;		/* -1 when unreadable */
+	int zoneinfo_fd;	/* -1 when unreadable */
+	uint64_t reserve_kib;	/* totalreserve_pages in KiB; 0: unknown */
+	unsigned page_kib;
+	int sysfs_fd;		/* sysfs root for zram; -1 when absent */
+	int zram_fds[ZRAM_MAX_DEVICES];	/* mm_stat of each zram swap device */
+	unsigned zram_ids[ZRAM_MAX_DEVICES];
+	unsigned n_zram;
+	char buf[SENSORS_BUF_SIZE];
+};
+
+/* One sample of everything. */
+struct sample {
+	struct meminfo mi;	/* as the kernel reports it */
+	struct meminfo eff;	/* zram swap taken out of SwapTotal/SwapFree */
+	struct psi psi;
+	struct vmstat vm;
+	struct swaps swaps;
+	uint64_t zram_mem_used_kib;	/* RAM that zram's compressed pages use */
+	bool have_psi;
+	bool have_vmstat;
+	bool sampled;		/* false until the first sample: read everything */
+};
+
+/* Open the files below procfs (meminfo required, the rest optional) and the
+ * sysfs root at sysfs_path (optional). Returns 0 or the -errno of meminfo. */
+int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sysfs_path);
+
+void sensors_close(struct sensors *s);
+
+/* Read and parse meminfo into *mi. Returns 0, -EINVAL with *bad_key set for
+ * a malformed file, or -errno. */
+int sensors_read_meminfo(struct sensors *s, struct meminfo *mi, const char **bad_key);
+
+/* Read and parse PSI. Returns 0, -ENOENT when PSI is unavailable, -EINVAL
+ * for a malformed file, or -errno. */
+int sensors_read_psi(struct sensors *s, struct psi *psi);
+
+/* Read a sample into *out (meminfo errors as sensors_read_meminfo; the
+ * optional sources just clear their have_ flags). /proc/vmstat is ~4 KiB
+ * of text the kernel builds counter by counter, the costliest read, so it
+ * is only read with want_vmstat; otherwise out->vm keeps its last value,
+ * and likewise PSI with want_psi (the loop skips it while a kernel trigger
+ * watches for stalls).
+ * /proc/swaps is re-read only while zram swap is active or when SwapTotal
+ * changed. Swap on zram is moved out of the effective swap figures, since
+ * its pages live in RAM. */
+int sensors_sample(struct sensors *s, struct sample *out, bool want_psi, bool want_vmstat,
+		   const char **bad_key);
+
+/* A cheap lower bound on MemAvailable: sysinfo(2)'s free RAM minus the
+ * kernel's reserve (from /proc/zoneinfo, re-read with every vmstat read).
+ * The kernel computes MemAvailable as free - reserve + a share of the page
+ * cache and reclaimable slab, so the bound never overstates. sysinfo is a
+ * fraction of the cost of building /proc/meminfo, and while memory is far
+ * above the floors this bound is all an idle tick needs. Only meaningful on
+ * the live procfs of this machine. Returns 0 or -errno (-ENODATA without a
+ * reserve figure). */
+int sensors_quick_available(struct sensors *s, uint64_t *kib);
+
+/* Initialise every descriptor to -1. */
+void sensors_init(struct sensors *s);

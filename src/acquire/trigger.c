@@ -1,0 +1,90 @@
+#include "acquire/trigger.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Try one "<some|full> <stall us> <window us>" trigger. Returns 0 or -errno. */
+static int try_trigger(struct trigger *t, int root_fd, const char *metric, uint32_t centi,
+		       unsigned window_us)
+{
+	unsigned stall_us = (unsigned)((uint64_t)window_us * centi / 10000);
+	int fd;
+
+	if (stall_us == 0)
+		stall_us = 1;
+	snprintf(t->spec, sizeof(t->spec), "%s %u %u", metric, stall_us, window_us);
+	fd = openat(root_fd, "pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* The kernel wants the terminating NUL too (psi.rst). */
+	if (write(fd, t->spec, strlen(t->spec) + 1) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	t->fd = fd;
+	return 0;
+}
+
+int trigger_setup(struct trigger *t, const struct procfs *procfs, enum psi_metric metric,
+		  uint32_t threshold_centi)
+{
+	const char *name = metric == PSI_METRIC_SOME ? "some" : "full";
+	uint32_t centi = threshold_centi ? threshold_centi : TRIGGER_DEFAULT_CENTI;
+	int r;
+
+	t->fd = -1;
+	t->mode = TRIGGER_NONE;
+	t->refused_errno = 0;
+	if (faccessat(procfs->root_fd, "pressure/memory", R_OK, 0) < 0)
+		return 0;
+	t->mode = TRIGGER_AVERAGES;
+	if (!procfs_is_proc(procfs)) {
+		t->refused_errno = ENOTSUP;
+		return 0;
+	}
+	r = try_trigger(t, procfs->root_fd, name, centi, 1000000);
+	if (r == 0) {
+		t->mode = TRIGGER_1S;
+		return 0;
+	}
+	t->refused_errno = -r;
+	r = try_trigger(t, procfs->root_fd, name, centi, 2000000);
+	if (r == 0) {
+		t->mode = TRIGGER_2S;
+		return 0;
+	}
+	t->refused_errno = -r;
+	return 0;
+}
+
+void trigger_close(struct trigger *t)
+{
+	procfs_closep(&t->fd);
+}
+
+const char *trigger_describe(const struct trigger *t, char *buf, unsigned len)
+{
+	switch (t->mode) {
+	case TRIGGER_NONE:
+		snprintf(buf, len, "PSI unavailable (CONFIG_PSI off or psi=0): "
+				   "using MemAvailable and SwapFree only");
+		break;
+	case TRIGGER_AVERAGES:
+		snprintf(buf, len, "PSI: reading averages; kernel triggers not available (%s)",
+			 t->refused_errno == ENOTSUP ? "not a procfs" : strerror(t->refused_errno));
+		break;
+	case TRIGGER_2S:
+		snprintf(buf, len, "PSI: kernel trigger \"%s\" (2 s window: 1 s needs CAP_SYS_RESOURCE)",
+			 t->spec);
+		break;
+	case TRIGGER_1S:
+		snprintf(buf, len, "PSI: kernel trigger \"%s\" (1 s window)", t->spec);
+		break;
+	}
+	return buf;
+}

@@ -1,0 +1,276 @@
+/* The kill scope: what a kill reaches beyond the victim (-g: its process
+ * group, --kill-cgroup: its cgroup), the refusals that keep that from ever
+ * being oomguard, init or every process, and signalling a cgroup's members.
+ * kill.c handles the victim itself; the two share kill-internal.h. */
+#include "act/kill.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "act/kill-internal.h"
+#include "log.h"
+#include "parse/pidinfo.h"
+#include "tell/report.h"
+
+/* /proc/PID/cgroup: one line per hierarchy. Hybrid systems list a dozen v1
+ * lines of typically under 100 bytes before the "0::" line. A file that does
+ * not fit is refused, never parsed truncated: a cut path names an ancestor. */
+#define CGROUP_FILE_BUF_SIZE 8192
+
+/* cgroup.procs is read in chunks; one chunk holds at least 512 pids
+ * (pid_max is at most 4194304: 7 digits and a newline). */
+#define PROCS_CHUNK_SIZE 4096
+
+bool kill_group_allowed(pid_t pgrp, pid_t self_pgrp)
+{
+	/* kill(-0) is our own group and kill(-1) is every process; pgrp 1 is
+	 * init's, shared by daemons that never called setsid. */
+	return pgrp > 1 && pgrp != self_pgrp;
+}
+
+/* True when path has an empty, "." or ".." component. */
+static bool path_is_odd(const char *path)
+{
+	const char *p = path;
+
+	while (*p == '/') {
+		const char *c = p + 1;
+		size_t len = strcspn(c, "/");
+
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
+			return true;
+		p = c + len;
+	}
+	return *p != '\0';
+}
+
+bool kill_cgroup_allowed(const char *victim, const char *self)
+{
+	size_t len = strlen(victim);
+
+	if (self[0] == '\0' || victim[0] != '/' || strcmp(victim, "/") == 0)
+		return false;
+	/* Paths outside our cgroup namespace read "/../..": not ours to kill. */
+	if (path_is_odd(victim))
+		return false;
+	/* cgroup.kill takes the whole subtree: an ancestor of ours is us. */
+	if (strncmp(self, victim, len) == 0 && (self[len] == '\0' || self[len] == '/'))
+		return false;
+	return true;
+}
+
+/* Read pid's cgroup v2 path through the procfs seam. Returns 0, -ESRCH when
+ * the process is gone, -EFBIG when the file did not fit, or as
+ * pidinfo_parse_cgroup_v2. */
+static int read_cgroup(const struct kill_ctx *ctx, const char *pid_dir, char *path, size_t size)
+{
+	char buf[CGROUP_FILE_BUF_SIZE];
+	long n = kill_read_pid_file(ctx, pid_dir, "cgroup", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return pidinfo_parse_cgroup_v2(buf, path, size);
+}
+
+int kill_init_cgroup(struct kill_ctx *ctx, const char *cgroup_root)
+{
+	static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+
+	if (read_cgroup(ctx, "self", ctx->self_cgroup, sizeof(ctx->self_cgroup)) < 0)
+		ctx->self_cgroup[0] = '\0';
+
+	if (cgroup_root) {
+		int fd = open(cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			return -errno;
+		ctx->cgroup_root_fd = fd;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		int fd = open(candidates[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct statfs sfs;
+
+		if (fd < 0)
+			continue;
+		/* On hybrid systems /sys/fs/cgroup is a tmpfs of v1 mounts. */
+		if (fstatfs(fd, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+			ctx->cgroup_root_fd = fd;
+			break;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+int kill_check_cgroup(const struct kill_ctx *ctx)
+{
+	if (ctx->cgroup_root_fd < 0)
+		return -ENOENT;
+	if (ctx->self_cgroup[0] == '\0')
+		return -ENODATA;
+	return 0;
+}
+
+void kill_choose_scope(const struct kill_ctx *ctx, const struct kill_request *req,
+		       const struct proc_sample *now, struct kill_target *t,
+		       struct kill_outcome *out)
+{
+	const struct proc_sample *v = req->victim;
+	char pid_dir[KILL_PID_PATH_SIZE];
+	/* A cgroup name is chosen by whoever owns the subtree: escaped before
+	 * it reaches the log, at four bytes per odd character. */
+	char esc[512];
+	int r;
+
+	t->scope = KILL_SCOPE_PROCESS;
+	if (req->cgroup) {
+		snprintf(pid_dir, sizeof(pid_dir), "%d", (int)v->pid);
+		r = read_cgroup(ctx, pid_dir, out->cgroup, sizeof(out->cgroup));
+		if (r < 0) {
+			out->cgroup[0] = '\0';
+			log_warn("pid %d: cannot read its cgroup (%s); killing the process only",
+				 (int)v->pid, strerror(-r));
+		} else if (kill_check_cgroup(ctx) < 0) {
+			log_warn("pid %d: cgroup %s: %s; killing the process only",
+				 (int)v->pid, report_escape(esc, sizeof(esc), out->cgroup),
+				 ctx->cgroup_root_fd < 0 ? "no cgroup2 mount"
+							 : "oomguard's own cgroup is unknown");
+		} else if (!kill_cgroup_allowed(out->cgroup, ctx->self_cgroup)) {
+			log_warn("pid %d: refusing to kill cgroup %s (root, or holds oomguard); "
+				 "killing the process only", (int)v->pid,
+				 report_escape(esc, sizeof(esc), out->cgroup));
+		} else {
+			t->scope = KILL_SCOPE_CGROUP;
+			t->cgroup = out->cgroup;
+		}
+	} else if (req->group) {
+		if (kill_group_allowed(now->pgrp, ctx->self_pgrp)) {
+			t->scope = KILL_SCOPE_GROUP;
+			t->pgrp = now->pgrp;
+		} else {
+			log_warn("pid %d: refusing to signal process group %d (%s); "
+				 "killing the process only", (int)v->pid, (int)now->pgrp,
+				 now->pgrp == ctx->self_pgrp ? "oomguard's own" : "init's or none");
+		}
+	}
+	out->scope = t->scope;
+}
+
+/* Signal one pid listed in cgroup.procs, if it is still in cgroup. The pidfd
+ * is opened before the cgroup is read: if the pid was recycled in between,
+ * the pidfd names the dead process and the signal goes nowhere. */
+static void signal_member(const struct kill_ctx *ctx, pid_t pid, const char *cgroup, int sig)
+{
+	char pid_dir[KILL_PID_PATH_SIZE];
+	char path[KILL_CGROUP_MAX];
+	_cleanup_close_ int pidfd = -1;
+	int r;
+
+	if (ctx->have_pidfd) {
+		r = kill_open_pidfd(pid);
+		if (r < 0)
+			return;
+		pidfd = r;
+	}
+	snprintf(pid_dir, sizeof(pid_dir), "%d", (int)pid);
+	if (read_cgroup(ctx, pid_dir, path, sizeof(path)) < 0 || strcmp(path, cgroup) != 0)
+		return;
+	r = kill_signal_pid(pidfd, pid, sig);
+	if (r < 0 && r != -ESRCH)
+		log_debug("cgroup %s: pid %d: %s", cgroup, (int)pid, strerror(-r));
+}
+
+/* One pid read from cgroup.procs: signal it unless it is the victim
+ * (signalled by the caller), ourselves, init or garbage. */
+static void signal_listed(const struct kill_ctx *ctx, const struct kill_target *t,
+			  uint64_t pid, int sig)
+{
+	if (pid <= 1 || pid > INT32_MAX || (pid_t)pid == ctx->self_pid ||
+	    (pid_t)pid == t->victim->pid)
+		return;
+	signal_member(ctx, (pid_t)pid, t->cgroup, sig);
+}
+
+/* Signal every process listed in the cgroup's cgroup.procs. Returns 0 or
+ * -errno of reading the list. */
+static int signal_cgroup_procs(const struct kill_ctx *ctx, const struct kill_target *t, int sig)
+{
+	char file[KILL_CGROUP_MAX + sizeof("/cgroup.procs")];
+	char buf[PROCS_CHUNK_SIZE];
+	_cleanup_close_ int fd = -1;
+	uint64_t pid = 0;
+	bool in_number = false;
+	ssize_t n;
+
+	/* t->cgroup starts with '/'; openat wants it relative to the root. */
+	snprintf(file, sizeof(file), "%s/cgroup.procs", t->cgroup + 1);
+	fd = openat(ctx->cgroup_root_fd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	/* "123\n456\n": a pid may straddle two chunks, so the number under
+	 * construction lives across reads. */
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				/* Saturate: anything past INT32_MAX is skipped. */
+				if (pid <= INT32_MAX)
+					pid = pid * 10 + (uint64_t)(buf[i] - '0');
+				in_number = true;
+			} else {
+				if (in_number)
+					signal_listed(ctx, t, pid, sig);
+				pid = 0;
+				in_number = false;
+			}
+		}
+	}
+	if (in_number)
+		signal_listed(ctx, t, pid, sig);
+	return 0;
+}
+
+/* SIGKILL a whole cgroup through cgroup.kill (Linux 5.14+). Returns 0 or
+ * -errno of opening or writing it. */
+static int write_cgroup_kill(const struct kill_ctx *ctx, const char *cgroup)
+{
+	char file[KILL_CGROUP_MAX + sizeof("/cgroup.kill")];
+	_cleanup_close_ int fd = -1;
+
+	snprintf(file, sizeof(file), "%s/cgroup.kill", cgroup + 1);
+	fd = openat(ctx->cgroup_root_fd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		return -errno;
+	return 0;
+}
+
+void kill_signal_cgroup(const struct kill_ctx *ctx, const struct kill_target *t, int sig)
+{
+	int r;
+
+	if (sig == SIGKILL) {
+		r = write_cgroup_kill(ctx, t->cgroup);
+		if (r == 0)
+			return;
+		log_notice("cgroup %s: cgroup.kill: %s; signalling each process",
+			   t->cgroup, strerror(-r));
+	}
+	r = signal_cgroup_procs(ctx, t, sig);
+	if (r < 0)
+		log_warn("cgroup %s: cgroup.procs: %s; signalling the victim only",
+			 t->cgroup, strerror(-r));
+}

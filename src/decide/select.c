@@ -1,0 +1,60 @@
+#include "decide/select.h"
+
+#include <string.h>
+
+void select_init(struct selection *sel, const struct config *cfg, pid_t self,
+		 uint64_t totalpages, unsigned page_kib)
+{
+	memset(sel, 0, sizeof(*sel));
+	sel->cfg = cfg;
+	sel->self = self;
+	sel->totalpages = totalpages;
+	sel->page_kib = page_kib;
+}
+
+void select_offer(struct selection *sel, const struct candidate *c)
+{
+	unsigned pos = sel->n_best;
+
+	while (pos > 0 && badness_better(c, &sel->best[pos - 1]))
+		pos--;
+	if (pos >= SELECT_KEEP)
+		return;
+	if (sel->n_best < SELECT_KEEP)
+		sel->n_best++;
+	memmove(&sel->best[pos + 1], &sel->best[pos],
+		(sel->n_best - 1 - pos) * sizeof(sel->best[0]));
+	sel->best[pos] = *c;
+}
+
+static void offer_top_mem(struct selection *sel, const struct proc_sample *p)
+{
+	uint64_t mem = p->rss_kib + p->swap_kib;
+	unsigned pos = sel->n_top_mem;
+
+	while (pos > 0 && mem > sel->top_mem[pos - 1].rss_kib + sel->top_mem[pos - 1].swap_kib)
+		pos--;
+	if (pos >= SELECT_TOP_MEM)
+		return;
+	if (sel->n_top_mem < SELECT_TOP_MEM)
+		sel->n_top_mem++;
+	memmove(&sel->top_mem[pos + 1], &sel->top_mem[pos],
+		(sel->n_top_mem - 1 - pos) * sizeof(sel->top_mem[0]));
+	sel->top_mem[pos] = *p;
+}
+
+void select_visit(const struct proc_sample *p, const struct badness_text *text, void *ctx)
+{
+	struct selection *sel = ctx;
+	struct candidate c;
+	enum badness_skip skip;
+
+	if (p->has_mm)
+		offer_top_mem(sel, p);
+	skip = badness_evaluate(sel->cfg, p, text, sel->self, sel->totalpages, sel->page_kib, &c);
+	sel->n_skipped[skip]++;
+	if (skip != SKIP_NONE)
+		return;
+	sel->n_candidates++;
+	select_offer(sel, &c);
+}

@@ -1,0 +1,38 @@
+/* Victim selection over one scan: keeps the best few candidates (so a
+ * failed kill can move to the next without rescanning) and the biggest
+ * memory users (for the kill record). Pure: fed by scan_each(). */
+#pragma once
+
+#include "decide/badness.h"
+#include "parse/config.h"
+#include "parse/pidinfo.h"
+
+/* Candidates kept in order; a kill that fails (EPERM, vanished) moves down
+ * this list. Eight is more than enough retries for one shortage. */
+#define SELECT_KEEP 8
+/* The kill record lists this many top memory users. */
+#define SELECT_TOP_MEM 5
+
+struct selection {
+	const struct config *cfg;
+	pid_t self;
+	uint64_t totalpages;
+	unsigned page_kib;
+
+	struct candidate best[SELECT_KEEP];	/* best victim first */
+	unsigned n_best;
+	struct proc_sample top_mem[SELECT_TOP_MEM];	/* by RSS + swap, any process */
+	unsigned n_top_mem;
+	unsigned n_candidates;
+	unsigned n_skipped[SKIP_IGNORED + 1];	/* by enum badness_skip */
+};
+
+/* Start a selection for one scan. */
+void select_init(struct selection *sel, const struct config *cfg, pid_t self,
+		 uint64_t totalpages, unsigned page_kib);
+
+/* Offer one process (matches scan_visit_fn). */
+void select_visit(const struct proc_sample *p, const struct badness_text *text, void *sel);
+
+/* Insert c into the kept list if it ranks high enough. */
+void select_offer(struct selection *sel, const struct candidate *c);

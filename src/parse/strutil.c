@@ -1,0 +1,53 @@
+#include "parse/strutil.h"
+
+#include <errno.h>
+#include <string.h>
+
+int strutil_parse_u64(const char *s, const char **end, uint64_t max, uint64_t *out)
+{
+	uint64_t value = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned digit = (unsigned)(*p - '0');
+
+		if (value > (max - digit) / 10)
+			return -ERANGE;
+		value = value * 10 + digit;
+	}
+	*out = value;
+	*end = p;
+	return 0;
+}
+
+int strutil_parse_i64(const char *s, const char **end, int64_t min, int64_t max, int64_t *out)
+{
+	bool negative = *s == '-';
+	uint64_t magnitude;
+	int r;
+
+	r = strutil_parse_u64(s + negative, end,
+			      negative ? (uint64_t)-(min + 1) + 1 : (uint64_t)max, &magnitude);
+	if (r < 0)
+		return r;
+	*out = negative ? -(int64_t)(magnitude - 1) - 1 : (int64_t)magnitude;
+	if (negative && magnitude == 0)
+		*out = 0;
+	if (*out < min || *out > max)
+		return -ERANGE;
+	return 0;
+}
+
+const char *strutil_skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+bool strutil_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
