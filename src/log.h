@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
 
 /* Set the threshold (LOG_DEBUG with -d, LOG_INFO otherwise) and detect
@@ -22,3 +23,8 @@ void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
 #define log_info(...)   log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...)  log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* Copy s into buf with control characters, backslashes, double quotes and
+ * bytes >= 0x7f written as \xNN, so a process name can never forge a log
+ * line or break a column. Returns buf. */
+const char *log_escape(char *buf, size_t len, const char *s);

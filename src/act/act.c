@@ -197,7 +197,7 @@ void act_on_shortage(struct loop *l, enum policy_action action, bool by_pressure
 		req.first_signal = action == ACTION_KILL ? SIGKILL : SIGTERM;
 		read_victim_text(l, c, &vt);
 		log_notice("sending %s to pid=%d name=\"%s\"", policy_action_name(action),
-			   (int)c->proc.pid, report_escape(name, sizeof(name), c->proc.comm));
+			   (int)c->proc.pid, log_escape(name, sizeof(name), c->proc.comm));
 		run_hook(l, l->cfg->pre_kill, HOOK_PRE_KILL, c, &vt, req.first_signal);
 		r = kill_execute(&l->kill, &req, &out);
 		if (r == -ESRCH || r == -EPERM || r == -EINVAL) {

@@ -147,8 +147,8 @@ int list_print(FILE *out, const struct config *cfg, const struct procfs *procfs)
 			(int)c->proc.pid, c->kernel_score, c->score, c->kernel_points, c->proc.oom_score_adj,
 			(unsigned long long)c->proc.rss_kib, (unsigned long long)c->proc.swap_kib,
 			user_name(c->proc.uid, user, sizeof(user)),
-			report_escape(name, sizeof(name), c->proc.comm), marks_text(c->marks, marks),
-			report_escape(where, sizeof(where), col.rows[i].where));
+			log_escape(name, sizeof(name), c->proc.comm), marks_text(c->marks, marks),
+			log_escape(where, sizeof(where), col.rows[i].where));
 	}
 	free(col.rows);
 	return 0;

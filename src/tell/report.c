@@ -1,3 +1,4 @@
+#include "log.h"
 #include "tell/report.h"
 
 #include <signal.h>
@@ -40,27 +41,6 @@ const char *report_format_memory(char *buf, size_t len, const struct meminfo *mi
 	return buf;
 }
 
-const char *report_escape(char *buf, size_t len, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (; *s && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c >= 0x7f || c == '\\' || c == '"') {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 0xf];
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 const char *report_format_kill(char *buf, size_t len, const struct report_kill *k)
 {
 	const struct candidate *c = k->victim;
@@ -71,7 +51,7 @@ const char *report_format_kill(char *buf, size_t len, const struct report_kill *
 	snprintf(buf, len,
 		 "%s pid=%d name=\"%s\" uid=%u unit=%s oom_score=%ld score=%ld rss_kib=%llu "
 		 "swap_kib=%llu signal=%s%s released=%s trigger=\"%s\"",
-		 k->verb, (int)c->proc.pid, report_escape(name, sizeof(name), c->proc.comm),
+		 k->verb, (int)c->proc.pid, log_escape(name, sizeof(name), c->proc.comm),
 		 (unsigned)c->proc.uid, k->unit && *k->unit ? k->unit : "-", c->kernel_score, c->score,
 		 (unsigned long long)c->proc.rss_kib, (unsigned long long)c->proc.swap_kib,
 		 k->signal == SIGKILL ? "SIGKILL" : k->signal == SIGTERM ? "SIGTERM" : "none", exited,
@@ -88,7 +68,7 @@ const char *report_format_top(char *buf, size_t len, const struct proc_sample *p
 
 		o += (size_t)snprintf(buf + o, len - o, "%s pid=%d name=\"%s\" rss_kib=%llu swap_kib=%llu",
 				      i ? ";" : "", (int)procs[i].pid,
-				      report_escape(name, sizeof(name), procs[i].comm),
+				      log_escape(name, sizeof(name), procs[i].comm),
 				      (unsigned long long)procs[i].rss_kib,
 				      (unsigned long long)procs[i].swap_kib);
 	}

@@ -22,11 +22,6 @@ uint32_t report_centi_nearest(uint64_t part, uint64_t total);
 const char *report_format_memory(char *buf, size_t len, const struct meminfo *mi,
 				 const struct psi *psi);
 
-/* Copy s into buf with control characters, backslashes, double quotes and
- * bytes >= 0x7f written as \xNN, so a process name can never forge a log
- * line or break a column. Returns buf. */
-const char *report_escape(char *buf, size_t len, const char *s);
-
 struct candidate;
 struct proc_sample;
 

@@ -1,8 +1,4 @@
-/* The kill scope: what a kill reaches beyond the victim (-g: its process
- * group, --kill-cgroup: its cgroup), the refusals that keep that from ever
- * being oomguard, init or every process, and signalling a cgroup's members.
- * kill.c handles the victim itself; the two share kill-internal.h. */
-#include "act/kill.h"
+#include "act/scope.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,10 +10,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "act/kill-internal.h"
 #include "log.h"
 #include "parse/pidinfo.h"
-#include "tell/report.h"
 
 /* /proc/PID/cgroup: one line per hierarchy. Hybrid systems list a dozen v1
  * lines of typically under 100 bytes before the "0::" line. A file that does
@@ -73,14 +67,14 @@ bool kill_cgroup_allowed(const char *victim, const char *self)
 static int read_cgroup(const struct kill_ctx *ctx, const char *pid_dir, char *path, size_t size)
 {
 	char buf[CGROUP_FILE_BUF_SIZE];
-	long n = kill_read_pid_file(ctx, pid_dir, "cgroup", buf, sizeof(buf));
+	long n = victim_read_file(ctx, pid_dir, "cgroup", buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
 	return pidinfo_parse_cgroup_v2(buf, path, size);
 }
 
-int kill_init_cgroup(struct kill_ctx *ctx, const char *cgroup_root)
+int scope_init(struct kill_ctx *ctx, const char *cgroup_root)
 {
 	static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 
@@ -120,11 +114,10 @@ int kill_check_cgroup(const struct kill_ctx *ctx)
 	return 0;
 }
 
-void kill_choose_scope(const struct kill_ctx *ctx, const struct kill_request *req,
-		       const struct proc_sample *now, struct kill_target *t,
-		       struct kill_outcome *out)
+void scope_choose(const struct kill_ctx *ctx, bool group, bool cgroup,
+		  const struct proc_sample *now, struct kill_target *t, char *cgroup_buf)
 {
-	const struct proc_sample *v = req->victim;
+	const struct proc_sample *v = t->victim;
 	char pid_dir[KILL_PID_PATH_SIZE];
 	/* A cgroup name is chosen by whoever owns the subtree: escaped before
 	 * it reaches the log, at four bytes per odd character. */
@@ -132,27 +125,28 @@ void kill_choose_scope(const struct kill_ctx *ctx, const struct kill_request *re
 	int r;
 
 	t->scope = KILL_SCOPE_PROCESS;
-	if (req->cgroup) {
+	cgroup_buf[0] = '\0';
+	if (cgroup) {
 		snprintf(pid_dir, sizeof(pid_dir), "%d", (int)v->pid);
-		r = read_cgroup(ctx, pid_dir, out->cgroup, sizeof(out->cgroup));
+		r = read_cgroup(ctx, pid_dir, cgroup_buf, KILL_CGROUP_MAX);
 		if (r < 0) {
-			out->cgroup[0] = '\0';
+			cgroup_buf[0] = '\0';
 			log_warn("pid %d: cannot read its cgroup (%s); killing the process only",
 				 (int)v->pid, strerror(-r));
 		} else if (kill_check_cgroup(ctx) < 0) {
 			log_warn("pid %d: cgroup %s: %s; killing the process only",
-				 (int)v->pid, report_escape(esc, sizeof(esc), out->cgroup),
+				 (int)v->pid, log_escape(esc, sizeof(esc), cgroup_buf),
 				 ctx->cgroup_root_fd < 0 ? "no cgroup2 mount"
 							 : "oomguard's own cgroup is unknown");
-		} else if (!kill_cgroup_allowed(out->cgroup, ctx->self_cgroup)) {
+		} else if (!kill_cgroup_allowed(cgroup_buf, ctx->self_cgroup)) {
 			log_warn("pid %d: refusing to kill cgroup %s (root, or holds oomguard); "
 				 "killing the process only", (int)v->pid,
-				 report_escape(esc, sizeof(esc), out->cgroup));
+				 log_escape(esc, sizeof(esc), cgroup_buf));
 		} else {
 			t->scope = KILL_SCOPE_CGROUP;
-			t->cgroup = out->cgroup;
+			t->cgroup = cgroup_buf;
 		}
-	} else if (req->group) {
+	} else if (group) {
 		if (kill_group_allowed(now->pgrp, ctx->self_pgrp)) {
 			t->scope = KILL_SCOPE_GROUP;
 			t->pgrp = now->pgrp;
@@ -162,7 +156,6 @@ void kill_choose_scope(const struct kill_ctx *ctx, const struct kill_request *re
 				 now->pgrp == ctx->self_pgrp ? "oomguard's own" : "init's or none");
 		}
 	}
-	out->scope = t->scope;
 }
 
 /* Signal one pid listed in cgroup.procs, if it is still in cgroup. The pidfd
@@ -176,7 +169,7 @@ static void signal_member(const struct kill_ctx *ctx, pid_t pid, const char *cgr
 	int r;
 
 	if (ctx->have_pidfd) {
-		r = kill_open_pidfd(pid);
+		r = victim_open_pidfd(pid);
 		if (r < 0)
 			return;
 		pidfd = r;
@@ -184,7 +177,7 @@ static void signal_member(const struct kill_ctx *ctx, pid_t pid, const char *cgr
 	snprintf(pid_dir, sizeof(pid_dir), "%d", (int)pid);
 	if (read_cgroup(ctx, pid_dir, path, sizeof(path)) < 0 || strcmp(path, cgroup) != 0)
 		return;
-	r = kill_signal_pid(pidfd, pid, sig);
+	r = victim_signal(pidfd, pid, sig);
 	if (r < 0 && r != -ESRCH)
 		log_debug("cgroup %s: pid %d: %s", cgroup, (int)pid, strerror(-r));
 }
@@ -258,7 +251,11 @@ static int write_cgroup_kill(const struct kill_ctx *ctx, const char *cgroup)
 	return 0;
 }
 
-void kill_signal_cgroup(const struct kill_ctx *ctx, const struct kill_target *t, int sig)
+/* Signal the processes of t->cgroup: SIGKILL through cgroup.kill when that
+ * works, else (and any other signal) each pid listed in cgroup.procs but
+ * the victim, which scope_signal always signals itself. Failures are
+ * logged; the victim's own signal decides the outcome. */
+static void signal_cgroup(const struct kill_ctx *ctx, const struct kill_target *t, int sig)
 {
 	int r;
 
@@ -273,4 +270,28 @@ void kill_signal_cgroup(const struct kill_ctx *ctx, const struct kill_target *t,
 	if (r < 0)
 		log_warn("cgroup %s: cgroup.procs: %s; signalling the victim only",
 			 t->cgroup, strerror(-r));
+}
+
+int scope_signal(const struct kill_ctx *ctx, const struct kill_target *t, int sig)
+{
+	int r;
+
+	switch (t->scope) {
+	case KILL_SCOPE_GROUP:
+		return kill(-t->pgrp, sig) < 0 ? -errno : 0;
+	case KILL_SCOPE_CGROUP:
+		signal_cgroup(ctx, t, sig);
+		break;
+	case KILL_SCOPE_PROCESS:
+		break;
+	}
+	/* The victim itself always gets the signal directly, through its
+	 * pidfd: cgroup.kill on a fixture tree, or a cgroup.procs read that
+	 * failed, must not leave it running. */
+	r = victim_signal(t->pidfd, t->victim->pid, sig);
+	/* Gone already (cgroup.kill got there first, or it exited): the rest
+	 * of its cgroup has been signalled, which is what was asked. */
+	if (r == -ESRCH && t->scope == KILL_SCOPE_CGROUP)
+		return 0;
+	return r;
 }

@@ -1,0 +1,161 @@
+#include "act/victim.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parse/pidinfo.h"
+
+/* Syscall numbers are the same on every architecture for these (they were
+ * added after the tables were unified); older headers may lack them. */
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_process_mrelease
+#define SYS_process_mrelease 448
+#endif
+
+/* /proc/PID/stat has 52 fields: a comm of at most 16 bytes in parentheses
+ * and 51 numbers of at most 20 digits each, about 1.1 KiB in the worst case. */
+#define STAT_BUF_SIZE 2048
+
+int victim_open_pidfd(pid_t pid)
+{
+	long r = syscall(SYS_pidfd_open, pid, 0);
+
+	return r < 0 ? -errno : (int)r;
+}
+
+int victim_signal(int pidfd, pid_t pid, int sig)
+{
+	if (pidfd >= 0)
+		return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+	return kill(pid, sig) < 0 ? -errno : 0;
+}
+
+static int sys_process_mrelease(int pidfd)
+{
+	return syscall(SYS_process_mrelease, pidfd, 0) < 0 ? -errno : 0;
+}
+
+bool kill_have_pidfd(void)
+{
+	static int have = -1;
+
+	if (have < 0) {
+		int fd = victim_open_pidfd(getpid());
+
+		/* ENOSYS: kernel < 5.3; EPERM: a seccomp filter (older
+		 * container runtimes) refuses it. EMFILE now says nothing about
+		 * the kernel, so then assume the feature is there. */
+		have = fd != -ENOSYS && fd != -EPERM;
+		if (fd >= 0)
+			close(fd);
+	}
+	return have;
+}
+
+bool kill_have_mrelease(void)
+{
+	static int have = -1;
+
+	/* An invalid descriptor gets EBADF from a kernel that has the call
+	 * and ENOSYS from one that does not: a probe without side effects. */
+	if (have < 0)
+		have = sys_process_mrelease(-1) != -ENOSYS;
+	return have;
+}
+
+long victim_read_file(const struct kill_ctx *ctx, const char *pid_dir, const char *name,
+		      char *buf, size_t size)
+{
+	char file[KILL_PID_PATH_SIZE];
+	long n;
+
+	snprintf(file, sizeof(file), "%s/%s", pid_dir, name);
+	n = procfs_read_file(ctx->procfs->root_fd, file, buf, size);
+	/* A process that exited or was reaped in between is no error here. */
+	if (n == -ENOENT || n == -ESRCH)
+		return -ESRCH;
+	return n;
+}
+
+/* Re-read PID/stat into *now. Returns 0, -ESRCH when the process is gone,
+ * -EINVAL when the text does not parse, or another -errno. */
+static int read_stat(const struct kill_ctx *ctx, pid_t pid, struct proc_sample *now)
+{
+	char pid_dir[KILL_PID_PATH_SIZE];
+	char buf[STAT_BUF_SIZE];
+	long n;
+
+	snprintf(pid_dir, sizeof(pid_dir), "%d", (int)pid);
+	n = victim_read_file(ctx, pid_dir, "stat", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	memset(now, 0, sizeof(*now));
+	return pidinfo_parse_stat(buf, now);
+}
+
+int victim_check(const struct kill_ctx *ctx, const struct proc_sample *victim,
+		 struct proc_sample *now)
+{
+	int r = read_stat(ctx, victim->pid, now);
+
+	if (r < 0)
+		return r;
+	if (now->pid != victim->pid || now->starttime != victim->starttime)
+		return -ESRCH;
+	/* A zombie has already freed its memory; killing it frees nothing. */
+	if (now->state == 'Z' || now->state == 'X' || now->state == 'x')
+		return -ESRCH;
+	return 0;
+}
+
+bool victim_exited(const struct kill_ctx *ctx, const struct proc_sample *victim, int pidfd,
+		   int timeout_ms)
+{
+	struct proc_sample now;
+
+	if (pidfd >= 0) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		int n = poll(&pfd, 1, timeout_ms);
+
+		/* POLLIN: exited (zombie); POLLHUP: reaped as well. EINTR
+		 * counts as "not yet"; the caller's clock decides. */
+		return n > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR));
+	}
+	if (victim_check(ctx, victim, &now) == -ESRCH)
+		return true;
+	/* No pidfd, so nothing to sleep on but the clock. */
+	if (timeout_ms > 0)
+		poll(NULL, 0, timeout_ms);
+	return victim_check(ctx, victim, &now) == -ESRCH;
+}
+
+bool victim_release_memory(int pidfd, pid_t pid)
+{
+	static bool noted_enosys;
+	int r = -EAGAIN;
+
+	if (pidfd < 0)
+		return false;
+	/* EAGAIN: mmap_lock contention, worth another try or two. */
+	for (int i = 0; i < 3 && (r == -EAGAIN || r == -EINTR); i++)
+		r = sys_process_mrelease(pidfd);
+	if (r == -ENOSYS && !noted_enosys) {
+		noted_enosys = true;
+		log_notice("process_mrelease is not available (Linux < 5.15): "
+			   "memory returns when the victim finishes exiting");
+	} else if (r < 0 && r != -ENOSYS && r != -ESRCH) {
+		log_debug("pid %d: process_mrelease: %s", (int)pid, strerror(-r));
+	}
+	return r == 0 || r == -ESRCH;
+}
