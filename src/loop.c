@@ -1,47 +1,51 @@
 #include "loop.h"
-#include "loop-internal.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "decide/badness.h"
+#include "decide/policy.h"
 #include "log.h"
 #include "tell/report.h"
 
-/* After a PSI trigger fires, poll this fast for one window, as lmkd does:
- * the stall is happening now and MemAvailable may be falling quickly. */
-#define TRIGGER_FAST_POLL_MS 100
+/* While a pressure source is watched (its trigger fired, or a window was at
+ * or above the threshold), tick this often, as lmkd does after an event:
+ * the stall is happening now and its windows must be measured. */
+#define WATCH_POLL_MS 100
 /* Metrics follow -r, but a textfile collector wants them at least this
  * often. */
 #define METRICS_MAX_INTERVAL_MS 60000
 /* Consecutive unreadable samples before the daemon gives up (about 10 s at
  * the idle tick). */
 #define LOOP_MAX_FAILURES 10
-/* After a trigger event, keep reading the averages this long. */
-#define PSI_RECENT_MS 60000
 /* While idle, /proc/vmstat (the kernel-OOM counter) is read this often. */
 #define VMSTAT_IDLE_MS 10000
+/* In --dryrun memory stays low after a "kill", so the same record would be
+ * logged every tick; repeat it at most this often. */
+#define DRYRUN_REPEAT_MS 10000
 
-int loop_sample(struct loop *l)
+static bool report_due(const struct loop *l, uint64_t now)
+{
+	return l->cfg->once || (l->cfg->report_s && now >= l->next_report_ms);
+}
+
+/* ---- acquire ------------------------------------------------------------- */
+
+/* Read one sample into l->s. Returns 0 or -errno (logged). */
+static int loop_sample(struct loop *l, uint64_t now)
 {
 	const char *bad_key = NULL;
-	uint64_t now = clock_now_ms();
+	bool watching = pressure_watching(&l->pressure, now);
 	/* vmstat feeds the kernel-OOM watch (every VMSTAT_IDLE_MS is soon
-	 * enough to report it) and the refault gate (needed while pressure is
-	 * high or memory is low). */
-	bool want_vmstat = now >= l->next_vmstat_ms || l->psi.above || l->last_action != ACTION_NONE;
-	/* With a kernel trigger armed, avg10 cannot reach the threshold
-	 * without the trigger firing first (a window at or above it), so the
-	 * file is read only after an event, while above, or for a report. */
-	bool want_psi = l->trigger.mode < TRIGGER_2S || now < l->psi_recent_until_ms ||
-			l->psi.above || (l->cfg->report_s && now >= l->next_report_ms) || l->cfg->once;
-	int r = sensors_sample(&l->sensors, &l->s, want_psi, want_vmstat, &bad_key);
+	 * enough to report it) and the refault evidence (needed while a
+	 * stall is watched or memory is low). */
+	bool want_vmstat = now >= l->next_vmstat_ms || watching || l->last.action != ACTION_NONE;
+	int r = sensors_sample(&l->sensors, &l->s, want_vmstat, &bad_key);
 
 	if (want_vmstat)
 		l->next_vmstat_ms = now + VMSTAT_IDLE_MS;
@@ -53,69 +57,125 @@ int loop_sample(struct loop *l)
 		log_err("%s/meminfo: %s", l->cfg->procfs_path, strerror(-r));
 		return r;
 	}
-	policy_floors(l->cfg, &l->s.eff, &l->floors);
-	return 0;
+	l->s.time_ms = now;
+	/* With a kernel trigger armed, no stall can reach the threshold
+	 * without the trigger firing first: the files are read once it has,
+	 * and for the report. */
+	return pressure_read(&l->pressure, &l->s, now, report_due(l, now) || l->s.n_pressure == 0);
 }
 
-static void evidence(const struct loop *l, struct mem_evidence *ev)
+/* An idle tick, cheaply: while nothing else is due this tick (report,
+ * metrics, the vmstat read, a watched stall) and the lower bound on
+ * MemAvailable from sysinfo(2) is above the term floor, memory cannot be at
+ * a floor, so neither /proc/meminfo nor a decision is needed. Returns true
+ * when the tick is done. */
+static bool quick_tick(struct loop *l, uint64_t now)
 {
-	const struct meminfo *mi = &l->s.mi;
+	l->quick = false;
+	if (!l->quick_ok || l->cfg->once || !l->s.sampled || l->last.action != ACTION_NONE ||
+	    pressure_watching(&l->pressure, now) ||
+	    (l->cfg->psi_threshold_centi && pressure_needs_polling(&l->pressure)) ||
+	    now >= l->next_vmstat_ms || report_due(l, now) ||
+	    (l->cfg->metrics_file && now >= l->next_metrics_ms))
+		return false;
+	if (sensors_quick_available(&l->sensors, &l->quick_available_kib) < 0 ||
+	    l->quick_available_kib <= l->last.floors.mem_term_kib)
+		return false;
+	l->quick = true;
+	return true;
+}
 
-	ev->mem_total_kib = mi->mem_total_kib;
-	ev->anon_kib = mi->anon_pages_kib + l->s.zram_mem_used_kib;
-	ev->file_lru_kib = mi->active_file_kib + mi->inactive_file_kib;
-	ev->swap_total_kib = l->s.eff.swap_total_kib;
-	ev->swap_free_kib = l->s.eff.swap_free_kib;
-	ev->refault_file_pages = l->s.vm.refault_file;
-	ev->have_refault = l->s.have_vmstat && l->s.vm.have_refault;
+/* ---- decide -------------------------------------------------------------- */
+
+/* Scan the processes and rank them: the candidates (best first) and the
+ * top memory users land in l->sel. */
+static void select_victims(struct loop *l)
+{
+	uint64_t totalpages = badness_totalpages(l->s.mi.mem_total_kib, l->s.mi.swap_total_kib,
+						 l->page_kib);
+	int r;
+
+	l->scan.want_cmdline = badness_rules_need_cmdline(l->cfg);
+	l->scan.want_cgroup = badness_rules_need_cgroup(l->cfg);
+	select_init(&l->sel, l->cfg, l->self, totalpages, l->page_kib);
+	r = scan_each(&l->scan, select_visit, &l->sel);
+	if (r < 0)
+		log_err("cannot list processes in %s: %s", l->cfg->procfs_path, strerror(-r));
+	log_debug("scan: %u processes, %u candidates, %u vanished, %u malformed",
+		  l->scan.stats.processes, l->sel.n_candidates, l->scan.stats.vanished,
+		  l->scan.stats.malformed);
+}
+
+/* act's re-check right before a signal: a fresh sample and decision. */
+static struct decision recheck(void *userdata)
+{
+	struct loop *l = userdata;
+	uint64_t now = clock_now_ms();
+
+	notify_watchdog(&l->notify, now);
+	if (loop_sample(l, now) < 0)
+		return l->last;
+	l->last = decide_shortage(&l->decide, l->cfg, &l->s);
+	if (l->last.action != ACTION_NONE)
+		report_format_decision(l->trigger_text, sizeof(l->trigger_text), &l->last, &l->s,
+				       l->cfg);
+	return l->last;
+}
+
+/* act's question while a victim is asked to exit after SIGTERM: SIGKILL
+ * now? Yes when a fresh decision says the kill floor is crossed. */
+static bool escalate(void *userdata)
+{
+	struct loop *l = userdata;
+	uint64_t now = clock_now_ms();
+
+	notify_watchdog(&l->notify, now);
+	if (loop_sample(l, now) < 0)
+		return false;
+	l->last = decide_shortage(&l->decide, l->cfg, &l->s);
+	return l->last.action == ACTION_KILL;
+}
+
+/* ---- tell ---------------------------------------------------------------- */
+
+static void log_record(struct loop *l, const struct candidate *c, const struct proc_names *names,
+		       const char *verb, const struct decision *d,
+		       const struct kill_outcome *out)
+{
+	struct report_kill k = {
+		.victim = c,
+		.unit = names->unit,
+		.verb = verb,
+		.reason = d->reason,
+		.signal = out ? out->last_signal : d->action == ACTION_KILL ? SIGKILL : SIGTERM,
+		.exited_ms = out && out->exited ? (int)out->waited_ms : -1,
+		.released = out && out->released,
+		.trigger = l->trigger_text,
+	};
+	char line[1536];
+
+	if (out && out->escalation == KILL_ESCALATION_TIMEOUT)
+		k.escalation = "timeout";
+	else if (out && out->escalation == KILL_ESCALATION_FLOOR)
+		k.escalation = "floor-kill";
+	log_notice("%s", report_format_kill(line, sizeof(line), &k));
+	log_notice("%s", report_format_top(line, sizeof(line), l->sel.top_mem, l->sel.n_top_mem));
 }
 
 static void maybe_report(struct loop *l, uint64_t now)
 {
-	char line[384];
-	int n;
+	char line[768];
 
-	if (l->cfg->report_s == 0 && !l->cfg->once)
-		return;
-	if (!l->cfg->once && now < l->next_report_ms)
+	if (!report_due(l, now))
 		return;
 	l->next_report_ms = now + (uint64_t)l->cfg->report_s * 1000;
-	report_format_memory(line, sizeof(line), &l->s.mi, l->s.have_psi ? &l->s.psi : NULL);
-	n = (int)strlen(line);
-	if (l->s.swaps.n_zram && (size_t)n < sizeof(line))
-		snprintf(line + n, sizeof(line) - (size_t)n,
-			 ", zram %llu MiB of RAM holds %llu MiB of swap",
-			 (unsigned long long)(l->s.zram_mem_used_kib / 1024),
-			 (unsigned long long)(l->s.swaps.zram_used_kib / 1024));
-	log_info("%s", line);
-}
-
-/* The kernel's own OOM killer ran: it should never, since we act first.
- * Say so loudly; the operator may want to plan a reboot. */
-static void watch_kernel_oom(struct loop *l)
-{
-	if (!l->s.have_vmstat || !l->s.vm.have_oom_kill)
-		return;
-	if (l->have_oom_kill && l->s.vm.oom_kill > l->last_oom_kill)
-		log_err("the kernel's OOM killer ran %llu time(s) (oom_kill in /proc/vmstat is now %llu; "
-			"it also counts kills inside memory-limited cgroups); check the kernel log "
-			"(dmesg) for what it killed",
-			(unsigned long long)(l->s.vm.oom_kill - l->last_oom_kill),
-			(unsigned long long)l->s.vm.oom_kill);
-	/* Also in --dryrun: this reports what the kernel did, not a kill of ours. */
-	if (l->have_oom_kill && l->s.vm.oom_kill > l->last_oom_kill && l->cfg->kernel_oom_hook) {
-		struct hook_info info = { .event = HOOK_KERNEL_OOM };
-
-		hook_run(&l->hooks, l->cfg->kernel_oom_hook, &info, NULL);
-	}
-	l->last_oom_kill = l->s.vm.oom_kill;
-	l->have_oom_kill = true;
+	log_info("%s", report_format_memory(line, sizeof(line), &l->s, &l->last.cap));
 }
 
 static void maybe_write_metrics(struct loop *l, uint64_t now)
 {
-	/* ~1.5 KiB of text today; 4 KiB leaves room. */
-	static char buf[4096];
+	/* ~3 KiB of text today; 8 KiB leaves room. */
+	static char buf[8192];
 	uint64_t every = (uint64_t)l->cfg->report_s * 1000;
 	long n;
 	int r;
@@ -125,39 +185,97 @@ static void maybe_write_metrics(struct loop *l, uint64_t now)
 	if (every == 0 || every > METRICS_MAX_INTERVAL_MS)
 		every = METRICS_MAX_INTERVAL_MS;
 	l->next_metrics_ms = now + every;
-	n = metrics_format(buf, sizeof(buf), &l->s, &l->metrics);
+	n = metrics_format(buf, sizeof(buf), &l->s, &l->last.cap, &l->metrics);
 	r = n < 0 ? (int)n : metrics_write(l->cfg->metrics_file, buf, (size_t)n);
 	if (r < 0)
 		log_warn("--metrics-file %s: %s", l->cfg->metrics_file, strerror(-r));
 }
 
-/* An idle tick, cheaply: while nothing else is due this tick (report,
- * metrics, the vmstat read, PSI averages) and the lower bound on
- * MemAvailable from sysinfo(2) is above the term floor, memory cannot be
- * at a floor, so neither /proc/meminfo nor a decision is needed. Returns
- * true when the tick is done. */
-static bool quick_tick(struct loop *l, uint64_t now)
+/* The kernel's own OOM killer ran: it should never, since we act first.
+ * Say so loudly; the operator may want to plan a reboot. */
+static void watch_kernel_oom(struct loop *l)
 {
-	bool psi_each_tick = l->cfg->psi_threshold_centi && l->trigger.mode == TRIGGER_AVERAGES;
+	if (!l->s.have_vmstat || !l->s.vm.have_oom_kill)
+		return;
+	if (l->have_oom_kill && l->s.vm.oom_kill > l->last_oom_kill) {
+		log_err("the kernel's OOM killer ran %llu time(s) (oom_kill in /proc/vmstat is now %llu; "
+			"it also counts kills inside memory-limited cgroups); check the kernel log "
+			"(dmesg) for what it killed",
+			(unsigned long long)(l->s.vm.oom_kill - l->last_oom_kill),
+			(unsigned long long)l->s.vm.oom_kill);
+		/* Also in --dryrun: this reports what the kernel did, not a kill
+		 * of ours. */
+		if (l->cfg->kernel_oom_hook) {
+			struct hook_info info = { .event = HOOK_KERNEL_OOM };
 
-	l->quick = false;
-	if (!l->quick_ok || l->cfg->once || !l->s.sampled || l->last_action != ACTION_NONE ||
-	    l->psi.above || psi_each_tick || now < l->psi_recent_until_ms ||
-	    now >= l->next_vmstat_ms || (l->cfg->report_s && now >= l->next_report_ms) ||
-	    (l->cfg->metrics_file && now >= l->next_metrics_ms))
-		return false;
-	if (sensors_quick_available(&l->sensors, &l->quick_available_kib) < 0 ||
-	    l->quick_available_kib <= l->floors.mem_term_kib)
-		return false;
-	l->quick = true;
-	return true;
+			hook_run(&l->hooks, l->cfg->kernel_oom_hook, &info, NULL);
+		}
+	}
+	l->last_oom_kill = l->s.vm.oom_kill;
+	l->have_oom_kill = true;
 }
 
-static int iterate(struct loop *l, uint64_t now)
+/* ---- act ----------------------------------------------------------------- */
+
+static void dryrun(struct loop *l, const struct decision *d, uint64_t now)
 {
-	enum policy_action action;
-	struct mem_evidence ev;
-	bool pressure = false;
+	const struct candidate *c = &l->sel.best[0];
+	struct proc_names names;
+
+	if (c->proc.pid == l->dryrun_last_pid && now < l->dryrun_quiet_until_ms)
+		return;
+	l->dryrun_last_pid = c->proc.pid;
+	l->dryrun_quiet_until_ms = now + DRYRUN_REPEAT_MS;
+	scan_read_names(&l->scan, c->proc.pid, &names);
+	log_record(l, c, &names, "would kill", d, NULL);
+}
+
+/* Carry out a shortage: choose, then kill (or say whom, with --dryrun),
+ * then record what happened. */
+static void shortage(struct loop *l, const struct decision *d, uint64_t now)
+{
+	const struct act_callbacks cb = { .recheck = recheck, .escalate = escalate, .userdata = l };
+	struct act_result res;
+
+	select_victims(l);
+	if (l->sel.n_best == 0) {
+		if (!l->warned_no_candidate)
+			log_warn("low memory but no process may be killed (all are protected or ignored)");
+		l->warned_no_candidate = true;
+		return;
+	}
+	l->warned_no_candidate = false;
+	if (l->cfg->dryrun) {
+		dryrun(l, d, now);
+		return;
+	}
+	act_carry_out(&l->act, d, l->sel.best, l->sel.n_best, &cb, &res);
+	switch (res.status) {
+	case ACT_RECOVERED:
+		log_notice("%s before the kill; nothing killed",
+			   d->reason == REASON_PRESSURE ? "the stall ended" : "memory recovered");
+		return;
+	case ACT_NO_VICTIM:
+		log_err("no candidate could be killed");
+		return;
+	case ACT_KILLED:
+	case ACT_FAILED:
+		break;
+	}
+	log_record(l, res.victim, &res.names, res.status == ACT_KILLED ? "killed" : "failed to kill",
+		   &res.decision, &res.outcome);
+	metrics_count_kill(&l->metrics, res.decision.reason, res.outcome.last_signal,
+			   res.outcome.escalation != KILL_ESCALATION_NONE);
+	/* One stall, one victim: a second pressure kill needs a stall seen
+	 * anew, from after this victim is gone. */
+	pressure_restart(&l->pressure);
+}
+
+int loop_tick(struct loop *l, uint64_t now)
+{
+	enum action before = l->last.action;
+	enum reason reason_before = l->last.reason;
+	struct decision d;
 	int r;
 
 	if (hook_running(&l->hooks))
@@ -166,175 +284,169 @@ static int iterate(struct loop *l, uint64_t now)
 		notify_watchdog(&l->notify, now);
 		return 0;
 	}
-	r = loop_sample(l);
+	r = loop_sample(l, now);
 	if (r < 0)
 		return r;
 	watch_kernel_oom(l);
+	d = decide_shortage(&l->decide, l->cfg, &l->s);
+	l->last = d;
 	maybe_report(l, now);
 	maybe_write_metrics(l, now);
 	notify_watchdog(&l->notify, now);
 
-	action = policy_check_floors(&l->floors, &l->s.eff);
-	if (action != ACTION_NONE) {
-		act_describe_floors(l, action);
-	} else if (l->s.have_psi) {
-		evidence(l, &ev);
-		pressure = policy_psi_update(&l->psi, l->cfg, &l->s.psi, &ev, l->page_kib, now);
-		if (pressure) {
-			action = ACTION_TERM;
-			act_describe_pressure(l);
-		}
+	if (d.action == ACTION_NONE) {
+		if (l->cfg->once)
+			log_info("nothing to do: memory is above the floors");
+		return 0;
 	}
-	if (action != ACTION_NONE) {
-		if (action != l->last_action)
-			log_warn("low memory: %s: %s %s", l->trigger_text,
-				 l->cfg->dryrun ? "would send" : "sending", policy_action_name(action));
-		act_on_shortage(l, action, pressure);
-	} else if (l->cfg->once) {
-		log_info("nothing to do: memory is above the floors");
-	}
-	l->last_action = action;
+	report_format_decision(l->trigger_text, sizeof(l->trigger_text), &d, &l->s, l->cfg);
+	if (d.action != before || d.reason != reason_before)
+		log_warn("low memory: %s: %s %s", l->trigger_text,
+			 l->cfg->dryrun ? "would send" : "sending", policy_action_name(d.action));
+	shortage(l, &d, now);
 	return 0;
 }
 
-/* Sleep until the next tick or a PSI trigger, whichever comes first. */
-static void wait_next(struct loop *l, uint64_t now)
+void loop_wait(struct loop *l, uint64_t now)
 {
-	unsigned interval;
+	struct pollfd fds[PRESSURE_MAX_SOURCES];
+	unsigned interval, n;
+	int ready;
 
-	if (l->quick) {
+	if (l->quick)
 		/* Only the memory headroom is known (a lower bound); assume no
 		 * swap headroom, which can only shorten the sleep. */
-		struct meminfo bound = l->s.eff;
-
-		bound.mem_available_kib = l->quick_available_kib;
-		bound.swap_free_kib = 0;
-		interval = policy_interval_ms(&l->floors, &bound);
-	} else {
-		interval = policy_interval_ms(&l->floors, &l->s.eff);
-	}
-	struct pollfd pfd = { .fd = l->trigger.fd, .events = POLLPRI };
-
-	if (now < l->fast_poll_until_ms && interval > TRIGGER_FAST_POLL_MS)
-		interval = TRIGGER_FAST_POLL_MS;
+		interval = policy_interval_ms(&l->last.floors, l->quick_available_kib, 0, 0);
+	else
+		interval = policy_interval_ms(&l->last.floors, l->s.mi.mem_available_kib,
+					      l->last.cap.swap_total_kib, l->last.cap.swap_free_kib);
+	if (pressure_watching(&l->pressure, now) && interval > WATCH_POLL_MS)
+		interval = WATCH_POLL_MS;
 	l->metrics.interval_ms = interval;
-	if (poll(&pfd, pfd.fd >= 0 ? 1 : 0, (int)interval) <= 0)
-		return;
-	if (pfd.revents & POLLERR) {
-		log_warn("PSI trigger reported an error; falling back to reading averages");
-		trigger_close(&l->trigger);
-		l->trigger.mode = TRIGGER_AVERAGES;
-	} else if (pfd.revents & POLLPRI) {
-		log_debug("PSI trigger fired");
-		l->fast_poll_until_ms = clock_now_ms() + 1000;
-		/* avg10 needs about a minute to decay after a stall */
-		l->psi_recent_until_ms = clock_now_ms() + PSI_RECENT_MS;
-	}
+	n = pressure_pollfds(&l->pressure, fds, PRESSURE_MAX_SOURCES);
+	ready = poll(fds, n, (int)interval);
+	if (ready > 0)
+		pressure_events(&l->pressure, fds, n, clock_now_ms());
 }
 
-static int loop_setup(struct loop *l)
+static void log_setup_lines(struct loop *l)
 {
 	char line[256];
-	int r;
 
-	r = sensors_open(&l->sensors, l->procfs, l->cfg->sysfs_path);
-	if (r < 0) {
-		log_err("%s/meminfo: %s", l->cfg->procfs_path, strerror(-r));
-		return r;
-	}
-	r = scan_open(&l->scan, l->procfs);
-	if (r < 0) {
-		log_err("cannot list processes in %s: %s", l->cfg->procfs_path, strerror(-r));
-		return r;
-	}
-	r = kill_init(&l->kill, l->procfs, NULL);
-	if (r < 0)
-		return r;
 	if (!kill_have_pidfd())
 		log_warn("this kernel has no pidfd_open (Linux < 5.3): signalling by pid with kill(2), "
 			 "which can hit a reused pid in a narrow race");
-	if (l->cfg->kill_cgroup && kill_check_cgroup(&l->kill) < 0)
+	if (l->cfg->kill_cgroup && kill_check_cgroup(&l->act.kill) < 0)
 		log_warn("--kill-cgroup: no cgroup v2 hierarchy or own cgroup unknown; "
 			 "killing single processes instead");
 	if (!kill_have_mrelease())
 		log_info("this kernel has no process_mrelease (Linux < 5.15): a killed process frees "
 			 "its memory as it exits");
-	if (l->cfg->pre_kill)
-		hook_check(l->cfg->pre_kill, "--pre-kill");
-	if (l->cfg->post_kill)
-		hook_check(l->cfg->post_kill, "--post-kill");
-	if (l->cfg->kernel_oom_hook)
-		hook_check(l->cfg->kernel_oom_hook, "--kernel-oom-hook");
-	/* Hooks exec as our uid; as root they must not regain capabilities
-	 * once ours are dropped. Needs CAP_SETPCAP, so before caps_drop. */
-	if ((l->cfg->pre_kill || l->cfg->post_kill || l->cfg->kernel_oom_hook) && getuid() == 0)
-		hook_lock_noroot();
-	r = notify_open(&l->notify);
-	if (r < 0)
-		log_warn("NOTIFY_SOCKET: %s; systemd will not hear that oomguard is ready",
-			 strerror(-r));
-	trigger_setup(&l->trigger, l->procfs, l->cfg->psi_metric, l->cfg->psi_threshold_centi);
-	log_info("%s", trigger_describe(&l->trigger, line, sizeof(line)));
-	return 0;
+	for (unsigned i = 0; i < l->pressure.n; i++)
+		log_info("%s", pressure_describe(&l->pressure, i, line, sizeof(line)));
 }
 
-/* ~100 KiB of fixed buffers: static, not on the stack. */
-static struct loop the_loop;
-
-int loop_open(const struct config *cfg, const struct procfs *procfs)
+int loop_open(struct loop *l, const struct config *cfg, const struct procfs *procfs)
 {
-	struct loop *l = &the_loop;
+	int r;
 
 	memset(l, 0, sizeof(*l));
 	l->cfg = cfg;
 	l->procfs = procfs;
 	l->self = getpid();
 	l->page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
-	l->trigger.fd = -1;
 	l->notify.fd = -1;
-	l->kill.cgroup_root_fd = -1;
+	l->act.kill.cgroup_root_fd = -1;
 	l->hooks.timeout_ms = HOOK_TIMEOUT_MS;
-	sensors_init(&l->sensors);
 	l->scan.dir_fd = -1;
+	l->act.cfg = cfg;
+	l->act.hooks = &l->hooks;
+	l->act.scan = &l->scan;
+	sensors_init(&l->sensors);
+	pressure_init(&l->pressure);
+	decide_init(&l->decide, l->page_kib);
 	/* sysinfo(2) describes this machine, not a tree given with --procfs. */
 	l->quick_ok = procfs_check_live(procfs) == 0;
-	return loop_setup(l);
+
+	r = sensors_open(&l->sensors, procfs, cfg->sysfs_path);
+	if (r < 0) {
+		log_err("%s/meminfo: %s", cfg->procfs_path, strerror(-r));
+		return r;
+	}
+	r = scan_open(&l->scan, procfs);
+	if (r < 0) {
+		log_err("cannot list processes in %s: %s", cfg->procfs_path, strerror(-r));
+		return r;
+	}
+	r = kill_init(&l->act.kill, procfs, NULL);
+	if (r < 0)
+		return r;
+	if (cfg->pre_kill)
+		hook_check(cfg->pre_kill, "--pre-kill");
+	if (cfg->post_kill)
+		hook_check(cfg->post_kill, "--post-kill");
+	if (cfg->kernel_oom_hook)
+		hook_check(cfg->kernel_oom_hook, "--kernel-oom-hook");
+	/* Hooks exec as our uid; as root they must not regain capabilities
+	 * once ours are dropped. Needs CAP_SETPCAP, so before caps_drop. */
+	if ((cfg->pre_kill || cfg->post_kill || cfg->kernel_oom_hook) && getuid() == 0)
+		hook_lock_noroot();
+	r = notify_open(&l->notify);
+	if (r < 0)
+		log_warn("NOTIFY_SOCKET: %s; systemd will not hear that oomguard is ready",
+			 strerror(-r));
+	/* The trigger needs CAP_SYS_RESOURCE for a 1 s window: now, before
+	 * privileges are dropped. */
+	pressure_open_system(&l->pressure, procfs, cfg);
+	log_setup_lines(l);
+	return 0;
 }
 
-int loop_run(volatile sig_atomic_t *stop)
+/* Say once how zram is counted, as soon as the first sample shows it. */
+static void log_first_sample(struct loop *l)
 {
-	struct loop *l = &the_loop;
-	int r = 0;
+	char line[256];
 
+	if (*report_format_zram(line, sizeof(line), &l->last.cap))
+		log_info("%s; its pages live in RAM, so it counts for what RAM can still hold",
+			 line);
+}
+
+int loop_run(struct loop *l, volatile sig_atomic_t *stop)
+{
 	unsigned failures = 0;
+	bool first = true;
+	int r = 0;
 
 	notify_send(&l->notify, "READY=1");
 	while (!*stop) {
 		uint64_t now = clock_now_ms();
 
-		r = iterate(l, now);
+		r = loop_tick(l, now);
 		/* One unreadable sample is skipped (already logged); meminfo
 		 * that stays unreadable, or is so from the start, ends the
 		 * daemon so that its supervisor sees it. */
 		if (r < 0 && (l->cfg->once || !l->s.sampled || ++failures >= LOOP_MAX_FAILURES))
 			break;
-		if (r == 0)
+		if (r == 0) {
 			failures = 0;
+			if (first)
+				log_first_sample(l);
+			first = false;
+		}
 		if (l->cfg->once)
 			break;
-		wait_next(l, now);
+		loop_wait(l, now);
 	}
 	notify_send(&l->notify, "STOPPING=1");
 	return r;
 }
 
-void loop_close(void)
+void loop_close(struct loop *l)
 {
-	struct loop *l = &the_loop;
-
-	trigger_close(&l->trigger);
+	pressure_close(&l->pressure);
 	notify_close(&l->notify);
-	kill_close(&l->kill);
+	kill_close(&l->act.kill);
 	scan_close(&l->scan);
 	sensors_close(&l->sensors);
 }

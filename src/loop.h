@@ -1,20 +1,73 @@
-/* The daemon loop: sample, decide, act, report, sleep. */
+/* The daemon loop: sample (acquire), decide, act, tell, sleep. The one
+ * place that knows the order of the stages; each tick runs them once. The
+ * caller owns struct loop: it holds ~200 KiB of fixed buffers, so give it
+ * static storage. Tests run ticks on fixture trees through the same calls. */
 #pragma once
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 
-#include "parse/config.h"
+#include "act/act.h"
+#include "act/hook.h"
+#include "acquire/pressure.h"
 #include "acquire/procfs.h"
+#include "acquire/scan.h"
+#include "acquire/sensors.h"
+#include "decide/decide.h"
+#include "decide/select.h"
+#include "parse/config.h"
+#include "tell/metrics.h"
+#include "tell/notify.h"
+#include "types.h"
 
-/* Open every descriptor the loop keeps (meminfo, PSI, vmstat, swaps, zram,
- * the process directory, the cgroup root) and create the PSI trigger: all
- * that may need privilege, so call it before dropping capabilities.
- * Returns 0 or -errno (already logged). */
-int loop_open(const struct config *cfg, const struct procfs *procfs);
+struct loop {
+	const struct config *cfg;
+	const struct procfs *procfs;
+	struct sensors sensors;
+	struct pressure pressure;
+	struct scan scan;
+	struct selection sel;
+	struct decide_state decide;
+	struct act act;
+	struct hooks hooks;
+	struct notify notify;
+	struct metrics metrics;
+	struct sample s;		/* the last sample */
+	struct decision last;		/* the last decision */
+	uint64_t last_oom_kill;
+	bool have_oom_kill;
+	bool warned_no_candidate;
+	uint64_t next_report_ms;
+	uint64_t next_vmstat_ms;
+	uint64_t next_metrics_ms;
+	bool quick_ok;			/* live procfs: sysinfo describes it */
+	bool quick;			/* this tick used the quick lower bound */
+	uint64_t quick_available_kib;
+	uint64_t dryrun_quiet_until_ms;
+	pid_t dryrun_last_pid;
+	unsigned page_kib;
+	pid_t self;
+	char trigger_text[512];		/* the decision in words (report_format_decision) */
+};
 
-/* Run until *stop is set (or once with --once). Returns 0 on a clean stop,
- * or -errno when memory can no longer be read. */
-int loop_run(volatile sig_atomic_t *stop);
+/* Open every descriptor the loop keeps (meminfo, vmstat, swaps, zram, the
+ * pressure sources and their triggers, the process directory, the cgroup
+ * root): all that may need privilege, so call it before dropping
+ * capabilities. Returns 0 or -errno (already logged). */
+int loop_open(struct loop *l, const struct config *cfg, const struct procfs *procfs);
 
-/* Close what loop_open opened. */
-void loop_close(void);
+/* One tick at now_ms: sample, watch the kernel's killer, decide, report,
+ * and carry out a shortage (or with --dryrun say whom it would kill).
+ * Returns 0, or -errno when memory could not be read (already logged). */
+int loop_tick(struct loop *l, uint64_t now_ms);
+
+/* Sleep until the next tick is due or a pressure trigger fires. */
+void loop_wait(struct loop *l, uint64_t now_ms);
+
+/* Run ticks until *stop is set (or once with --once). Returns 0 on a clean
+ * stop, or -errno when memory can no longer be read. */
+int loop_run(struct loop *l, volatile sig_atomic_t *stop);
+
+/* Close what loop_open opened; safe after a failed loop_open. */
+void loop_close(struct loop *l);

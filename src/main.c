@@ -11,11 +11,15 @@
 #include "parse/config.h"
 #include "tell/list.h"
 #include "log.h"
+#include "acquire/pressure.h"
 #include "loop.h"
 #include "acquire/procfs.h"
 #include "version.h"
 
 static volatile sig_atomic_t stop_requested;
+
+/* ~200 KiB of fixed buffers: static, not on the stack. */
+static struct loop the_loop;
 
 static void on_stop_signal(int sig)
 {
@@ -58,15 +62,16 @@ static void describe_floor(char *buf, size_t len, const char *what, const struct
 
 static void log_start(const struct config *cfg)
 {
-	char mem[96], swap[96], psi[96];
+	char mem[96], swap[96], psi[128];
 
 	describe_floor(mem, sizeof(mem), "MemAvailable", &cfg->mem);
 	describe_floor(swap, sizeof(swap), "SwapFree", &cfg->swap);
 	if (cfg->psi_threshold_centi)
-		snprintf(psi, sizeof(psi), "PSI %s avg10 >= %u.%02u for %u s",
-			 cfg->psi_metric == PSI_METRIC_SOME ? "some" : "full",
+		snprintf(psi, sizeof(psi), "on pressure when PSI %s stall >= %u.%02u%% in every %u ms "
+			 "for %u.%u s", cfg->psi_metric == PSI_METRIC_SOME ? "some" : "full",
 			 cfg->psi_threshold_centi / 100, cfg->psi_threshold_centi % 100,
-			 cfg->psi_duration_ms / 1000);
+			 PRESSURE_WINDOW_MS, cfg->psi_duration_ms / 1000,
+			 cfg->psi_duration_ms % 1000 / 100);
 	else
 		snprintf(psi, sizeof(psi), "pressure kills off");
 	log_notice("oomguard %s: SIGTERM/SIGKILL when %s and %s; %s%s", OOMGUARD_VERSION, mem, swap,
@@ -131,7 +136,7 @@ int main(int argc, char **argv)
 	}
 	install_signals();
 	log_start(&cfg);
-	r = loop_open(&cfg, &procfs);
+	r = loop_open(&the_loop, &cfg, &procfs);
 	if (r == 0) {
 		struct caps_report caps = { 0 };
 
@@ -140,9 +145,9 @@ int main(int argc, char **argv)
 		caps_protect_self(&caps, cfg.high_priority);
 		caps_drop(&caps);
 		caps_log(&caps, cfg.dryrun);
-		r = loop_run(&stop_requested);
+		r = loop_run(&the_loop, &stop_requested);
 	}
-	loop_close();
+	loop_close(&the_loop);
 
 	procfs_close(&procfs);
 	config_free(&cfg);

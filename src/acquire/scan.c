@@ -63,7 +63,7 @@ static long read_text(int dir_fd, const char *name, char *buf, size_t size)
 }
 
 static void fill_text(struct scan *s, int pid_fd, bool want_cmdline, bool want_cgroup,
-		      struct badness_text *text)
+		      struct proc_text *text)
 {
 	long n;
 
@@ -88,7 +88,7 @@ static void fill_text(struct scan *s, int pid_fd, bool want_cmdline, bool want_c
 
 /* Read one process. Returns 0, or -ENOENT (vanished) / -EINVAL (malformed). */
 static int read_process(struct scan *s, const char *name, struct proc_sample *p,
-			struct badness_text *text)
+			struct proc_text *text)
 {
 	_cleanup_close_ int pid_fd = -1;
 	long n;
@@ -145,7 +145,7 @@ int scan_each(struct scan *s, scan_visit_fn visit, void *ctx)
 		for (long off = 0; off < nread;) {
 			struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(s->dents + off);
 			struct proc_sample p;
-			struct badness_text text;
+			struct proc_text text;
 			int r;
 
 			off += d->d_reclen;
@@ -168,7 +168,7 @@ int scan_each(struct scan *s, scan_visit_fn visit, void *ctx)
 	return 0;
 }
 
-int scan_read_text(struct scan *s, pid_t pid, struct badness_text *text)
+int scan_read_text(struct scan *s, pid_t pid, struct proc_text *text)
 {
 	_cleanup_close_ int pid_fd = -1;
 	char name[16];
@@ -179,4 +179,17 @@ int scan_read_text(struct scan *s, pid_t pid, struct badness_text *text)
 		return -errno;
 	fill_text(s, pid_fd, true, true, text);
 	return 0;
+}
+
+void scan_read_names(struct scan *s, pid_t pid, struct proc_names *out)
+{
+	struct proc_text text;
+
+	out->unit[0] = out->cgroup[0] = '\0';
+	if (scan_read_text(s, pid, &text) < 0)
+		return;
+	if (text.unit)
+		snprintf(out->unit, sizeof(out->unit), "%s", text.unit);
+	if (text.cgroup)
+		snprintf(out->cgroup, sizeof(out->cgroup), "%s", text.cgroup);
 }

@@ -6,7 +6,6 @@
 
 #include <stdbool.h>
 
-#include "decide/badness.h"
 #include "parse/pidinfo.h"
 #include "acquire/procfs.h"
 
@@ -46,7 +45,7 @@ struct scan {
 /* Called once per process that could be read. Kernel threads come with
  * has_mm false and no status read. text fields are NULL unless wanted and
  * readable; everything is valid only during the call. */
-typedef void (*scan_visit_fn)(const struct proc_sample *p, const struct badness_text *text,
+typedef void (*scan_visit_fn)(const struct proc_sample *p, const struct proc_text *text,
 			      void *ctx);
 
 /* Prepare a scan of procfs. Returns 0 or -errno. */
@@ -61,4 +60,14 @@ int scan_each(struct scan *s, scan_visit_fn visit, void *ctx);
 /* Read the cmdline and cgroup of one pid (for reports and hooks) into the
  * scan's buffers. text fields are NULL where unreadable. Returns 0 or
  * -errno (-ENOENT/-ESRCH when the process is gone). */
-int scan_read_text(struct scan *s, pid_t pid, struct badness_text *text);
+int scan_read_text(struct scan *s, pid_t pid, struct proc_text *text);
+
+/* The unit and cgroup of one pid, copied out of the scan's buffers (which
+ * the next read reuses) for a kill record and the hooks; "" where
+ * unreadable. */
+struct proc_names {
+	char unit[256];
+	char cgroup[1024];
+};
+
+void scan_read_names(struct scan *s, pid_t pid, struct proc_names *out);

@@ -7,9 +7,13 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "parse/meminfo.h"
+#include "parse/vmstat.h"
+#include "parse/zram.h"
+
 void sensors_init(struct sensors *s)
 {
-	s->meminfo_fd = s->psi_fd = s->vmstat_fd = s->swaps_fd = s->sysfs_fd = s->zoneinfo_fd = -1;
+	s->meminfo_fd = s->vmstat_fd = s->swaps_fd = s->sysfs_fd = s->zoneinfo_fd = -1;
 	s->reserve_kib = 0;
 	s->page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
 	for (unsigned i = 0; i < ZRAM_MAX_DEVICES; i++)
@@ -25,9 +29,6 @@ int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sys
 	r = procfs_open_file(procfs->root_fd, "meminfo", &s->meminfo_fd);
 	if (r < 0)
 		return r;
-	/* CONFIG_PSI=n, psi=0 or a pre-4.20 kernel: carry on with meminfo. */
-	if (procfs_open_file(procfs->root_fd, "pressure/memory", &s->psi_fd) < 0)
-		s->psi_fd = -1;
 	if (procfs_open_file(procfs->root_fd, "vmstat", &s->vmstat_fd) < 0)
 		s->vmstat_fd = -1;
 	if (procfs_open_file(procfs->root_fd, "swaps", &s->swaps_fd) < 0)
@@ -42,7 +43,6 @@ int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sys
 void sensors_close(struct sensors *s)
 {
 	procfs_closep(&s->meminfo_fd);
-	procfs_closep(&s->psi_fd);
 	procfs_closep(&s->vmstat_fd);
 	procfs_closep(&s->swaps_fd);
 	procfs_closep(&s->zoneinfo_fd);
@@ -52,7 +52,7 @@ void sensors_close(struct sensors *s)
 	s->n_zram = 0;
 }
 
-int sensors_read_meminfo(struct sensors *s, struct meminfo *mi, const char **bad_key)
+static int read_meminfo(struct sensors *s, struct meminfo *mi, const char **bad_key)
 {
 	long n = procfs_read_fd(s->meminfo_fd, s->buf, sizeof(s->buf));
 
@@ -62,22 +62,6 @@ int sensors_read_meminfo(struct sensors *s, struct meminfo *mi, const char **bad
 	return meminfo_parse(s->buf, mi, bad_key);
 }
 
-int sensors_read_psi(struct sensors *s, struct psi *psi)
-{
-	long n;
-
-	if (s->psi_fd < 0)
-		return -ENOENT;
-	n = procfs_read_fd(s->psi_fd, s->buf, sizeof(s->buf));
-	/* With psi=0 on the command line the file exists but reads fail with
-	 * EOPNOTSUPP: treat it as absent. */
-	if (n == -EOPNOTSUPP)
-		return -ENOENT;
-	if (n < 0)
-		return (int)n;
-	return psi_parse(s->buf, psi);
-}
-
 /* The set of zram swap devices changed (swapon/swapoff at run time, or the
  * first sample): open the mm_stat of each. Rare, so opening here is fine. */
 static void zram_follow(struct sensors *s, const struct swaps *sw)
@@ -85,7 +69,7 @@ static void zram_follow(struct sensors *s, const struct swaps *sw)
 	bool same = sw->n_zram == s->n_zram;
 
 	for (unsigned i = 0; same && i < sw->n_zram; i++)
-		same = sw->zram_ids[i] == s->zram_ids[i];
+		same = sw->zram[i].id == s->zram_ids[i];
 	if (same)
 		return;
 	for (unsigned i = 0; i < s->n_zram; i++)
@@ -94,25 +78,23 @@ static void zram_follow(struct sensors *s, const struct swaps *sw)
 	for (unsigned i = 0; i < sw->n_zram; i++) {
 		char path[64];
 
-		s->zram_ids[i] = sw->zram_ids[i];
-		snprintf(path, sizeof(path), "block/zram%u/mm_stat", sw->zram_ids[i]);
+		s->zram_ids[i] = sw->zram[i].id;
+		snprintf(path, sizeof(path), "block/zram%u/mm_stat", sw->zram[i].id);
 		if (s->sysfs_fd < 0 || procfs_open_file(s->sysfs_fd, path, &s->zram_fds[i]) < 0)
 			s->zram_fds[i] = -1;
 	}
 }
 
-static uint64_t zram_mem_used(struct sensors *s)
+/* Read each device's mm_stat into sw (aligned with s->zram_fds, which
+ * zram_follow opened for sw's devices). A device whose file cannot be read
+ * keeps have_mm_stat false; capacity counts it at its disksize alone. */
+static void read_mm_stats(struct sensors *s, struct swaps *sw)
 {
-	uint64_t total = 0;
-
-	for (unsigned i = 0; i < s->n_zram; i++) {
-		uint64_t used;
-
-		if (s->zram_fds[i] >= 0 && procfs_read_fd(s->zram_fds[i], s->buf, sizeof(s->buf)) >= 0 &&
-		    zram_parse_mm_stat(s->buf, &used) == 0)
-			total += used;
+	for (unsigned i = 0; i < sw->n_zram && i < s->n_zram; i++) {
+		if (s->zram_fds[i] < 0 || procfs_read_fd(s->zram_fds[i], s->buf, sizeof(s->buf)) < 0 ||
+		    zram_parse_mm_stat(s->buf, &sw->zram[i]) < 0)
+			sw->zram[i].have_mm_stat = false;
 	}
-	return total;
 }
 
 /* The reserve moves only with min_free_kbytes, watermark boosts and memory
@@ -143,19 +125,19 @@ int sensors_quick_available(struct sensors *s, uint64_t *kib)
 	return 0;
 }
 
-int sensors_sample(struct sensors *s, struct sample *out, bool want_psi, bool want_vmstat,
-		   const char **bad_key)
+int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, const char **bad_key)
 {
 	uint64_t last_swap_total = out->mi.swap_total_kib;
 	bool first = !out->sampled;
+	struct meminfo mi;
 	int r;
 
-	r = sensors_read_meminfo(s, &out->mi, bad_key);
+	/* A bad read leaves the last good figures in place. */
+	r = read_meminfo(s, &mi, bad_key);
 	if (r < 0)
 		return r;
+	out->mi = mi;
 	out->sampled = true;
-	if (want_psi || first)
-		out->have_psi = sensors_read_psi(s, &out->psi) == 0;
 	if (want_vmstat || first) {
 		out->have_vmstat = s->vmstat_fd >= 0 &&
 				   procfs_read_fd(s->vmstat_fd, s->buf, sizeof(s->buf)) >= 0 &&
@@ -165,23 +147,13 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_psi, bool wa
 		read_reserve(s);
 	}
 	if (first || out->swaps.n_zram || out->mi.swap_total_kib != last_swap_total) {
-		memset(&out->swaps, 0, sizeof(out->swaps));
-		if (s->swaps_fd >= 0 && procfs_read_fd(s->swaps_fd, s->buf, sizeof(s->buf)) >= 0 &&
-		    zram_parse_swaps(s->buf, &out->swaps) == 0)
-			zram_follow(s, &out->swaps);
-		out->zram_mem_used_kib = out->swaps.n_zram ? zram_mem_used(s) : 0;
-	}
-
-	out->eff = out->mi;
-	if (out->swaps.zram_total_kib) {
-		uint64_t zram_free = out->swaps.zram_total_kib - out->swaps.zram_used_kib;
-
-		out->eff.swap_total_kib = out->mi.swap_total_kib > out->swaps.zram_total_kib
-						  ? out->mi.swap_total_kib - out->swaps.zram_total_kib : 0;
-		out->eff.swap_free_kib = out->mi.swap_free_kib > zram_free
-						 ? out->mi.swap_free_kib - zram_free : 0;
-		if (out->eff.swap_free_kib > out->eff.swap_total_kib)
-			out->eff.swap_free_kib = out->eff.swap_total_kib;
+		if (s->swaps_fd < 0 || procfs_read_fd(s->swaps_fd, s->buf, sizeof(s->buf)) < 0 ||
+		    zram_parse_swaps(s->buf, &out->swaps) < 0) {
+			memset(&out->swaps, 0, sizeof(out->swaps));
+			return 0;
+		}
+		zram_follow(s, &out->swaps);
+		read_mm_stats(s, &out->swaps);
 	}
 	return 0;
 }

@@ -1,16 +1,14 @@
-/* System-wide samples read through descriptors kept open for the daemon's
- * life: /proc/meminfo, /proc/pressure/memory, /proc/vmstat, /proc/swaps and
- * the mm_stat of zram swap devices. Each read is a pread at offset 0 into
- * a fixed buffer: no open and no allocation per sample. */
+/* System-wide memory samples read through descriptors kept open for the
+ * daemon's life: /proc/meminfo, /proc/vmstat, /proc/swaps, /proc/zoneinfo
+ * and the mm_stat of zram swap devices. Each read is a pread at offset 0
+ * into a fixed buffer: no open and no allocation per sample. Pressure files
+ * are acquire/pressure.c's. */
 #pragma once
 
 #include <stdbool.h>
 
-#include "parse/meminfo.h"
 #include "acquire/procfs.h"
-#include "parse/psi.h"
-#include "parse/vmstat.h"
-#include "parse/zram.h"
+#include "types.h"
 
 /* /proc/meminfo is about 1.5 KiB and /proc/vmstat about 6 KiB on 6.x
  * kernels; 16 KiB leaves room for the fields future kernels add. */
@@ -18,7 +16,6 @@
 
 struct sensors {
 	int meminfo_fd;
-	int psi_fd;		/* -1 when the kernel has no PSI */
 	int vmstat_fd;		/* -1 when unreadable */
 	int swaps_fd;		/* -1 when unreadable */
 	int zoneinfo_fd;	/* -1 when unreadable */
@@ -31,18 +28,8 @@ struct sensors {
 	char buf[SENSORS_BUF_SIZE];
 };
 
-/* One sample of everything. */
-struct sample {
-	struct meminfo mi;	/* as the kernel reports it */
-	struct meminfo eff;	/* zram swap taken out of SwapTotal/SwapFree */
-	struct psi psi;
-	struct vmstat vm;
-	struct swaps swaps;
-	uint64_t zram_mem_used_kib;	/* RAM that zram's compressed pages use */
-	bool have_psi;
-	bool have_vmstat;
-	bool sampled;		/* false until the first sample: read everything */
-};
+/* Initialise every descriptor to -1. */
+void sensors_init(struct sensors *s);
 
 /* Open the files below procfs (meminfo required, the rest optional) and the
  * sysfs root at sysfs_path (optional). Returns 0 or the -errno of meminfo. */
@@ -50,25 +37,16 @@ int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sys
 
 void sensors_close(struct sensors *s);
 
-/* Read and parse meminfo into *mi. Returns 0, -EINVAL with *bad_key set for
- * a malformed file, or -errno. */
-int sensors_read_meminfo(struct sensors *s, struct meminfo *mi, const char **bad_key);
-
-/* Read and parse PSI. Returns 0, -ENOENT when PSI is unavailable, -EINVAL
- * for a malformed file, or -errno. */
-int sensors_read_psi(struct sensors *s, struct psi *psi);
-
-/* Read a sample into *out (meminfo errors as sensors_read_meminfo; the
- * optional sources just clear their have_ flags). /proc/vmstat is ~4 KiB
- * of text the kernel builds counter by counter, the costliest read, so it
- * is only read with want_vmstat; otherwise out->vm keeps its last value,
- * and likewise PSI with want_psi (the loop skips it while a kernel trigger
- * watches for stalls).
- * /proc/swaps is re-read only while zram swap is active or when SwapTotal
- * changed. Swap on zram is moved out of the effective swap figures, since
- * its pages live in RAM. */
-int sensors_sample(struct sensors *s, struct sample *out, bool want_psi, bool want_vmstat,
-		   const char **bad_key);
+/* Read a sample's memory figures into *out: meminfo (errors: 0, -EINVAL
+ * with *bad_key naming the missing or malformed key, or -errno; out keeps
+ * its last good figures then), and the
+ * optional sources, which just clear their have_ flags. /proc/vmstat is
+ * ~4 KiB of text the kernel builds counter by counter, the costliest read,
+ * so it is only read with want_vmstat (and at the first sample); otherwise
+ * out->vm keeps its last value. /proc/swaps is re-read while zram swap is
+ * active and whenever SwapTotal changed, and then every zram device's
+ * mm_stat. out->time_ms is left to the caller. */
+int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, const char **bad_key);
 
 /* A cheap lower bound on MemAvailable: sysinfo(2)'s free RAM minus the
  * kernel's reserve (from /proc/zoneinfo, re-read with every vmstat read).
@@ -79,6 +57,3 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_psi, bool wa
  * the live procfs of this machine. Returns 0 or -errno (-ENODATA without a
  * reserve figure). */
 int sensors_quick_available(struct sensors *s, uint64_t *kib);
-
-/* Initialise every descriptor to -1. */
-void sensors_init(struct sensors *s);

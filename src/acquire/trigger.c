@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 /* Try one "<some|full> <stall us> <window us>" trigger. Returns 0 or -errno. */
-static int try_trigger(struct trigger *t, int root_fd, const char *metric, uint32_t centi,
-		       unsigned window_us)
+static int try_trigger(struct trigger *t, int dir_fd, const char *path, const char *metric,
+		       uint32_t centi, unsigned window_us)
 {
 	unsigned stall_us = (unsigned)((uint64_t)window_us * centi / 10000);
 	int fd;
@@ -16,7 +16,7 @@ static int try_trigger(struct trigger *t, int root_fd, const char *metric, uint3
 	if (stall_us == 0)
 		stall_us = 1;
 	snprintf(t->spec, sizeof(t->spec), "%s %u %u", metric, stall_us, window_us);
-	fd = openat(root_fd, "pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(dir_fd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	/* The kernel wants the terminating NUL too (psi.rst). */
@@ -30,8 +30,8 @@ static int try_trigger(struct trigger *t, int root_fd, const char *metric, uint3
 	return 0;
 }
 
-int trigger_setup(struct trigger *t, const struct procfs *procfs, enum psi_metric metric,
-		  uint32_t threshold_centi)
+int trigger_setup(struct trigger *t, int dir_fd, const char *path, bool kernel_file,
+		  enum psi_metric metric, uint32_t threshold_centi)
 {
 	const char *name = metric == PSI_METRIC_SOME ? "some" : "full";
 	uint32_t centi = threshold_centi ? threshold_centi : TRIGGER_DEFAULT_CENTI;
@@ -40,20 +40,20 @@ int trigger_setup(struct trigger *t, const struct procfs *procfs, enum psi_metri
 	t->fd = -1;
 	t->mode = TRIGGER_NONE;
 	t->refused_errno = 0;
-	if (faccessat(procfs->root_fd, "pressure/memory", R_OK, 0) < 0)
+	if (faccessat(dir_fd, path, R_OK, 0) < 0)
 		return 0;
 	t->mode = TRIGGER_AVERAGES;
-	if (!procfs_is_proc(procfs)) {
+	if (!kernel_file) {
 		t->refused_errno = ENOTSUP;
 		return 0;
 	}
-	r = try_trigger(t, procfs->root_fd, name, centi, 1000000);
+	r = try_trigger(t, dir_fd, path, name, centi, 1000000);
 	if (r == 0) {
 		t->mode = TRIGGER_1S;
 		return 0;
 	}
 	t->refused_errno = -r;
-	r = try_trigger(t, procfs->root_fd, name, centi, 2000000);
+	r = try_trigger(t, dir_fd, path, name, centi, 2000000);
 	if (r == 0) {
 		t->mode = TRIGGER_2S;
 		return 0;
@@ -64,7 +64,9 @@ int trigger_setup(struct trigger *t, const struct procfs *procfs, enum psi_metri
 
 void trigger_close(struct trigger *t)
 {
-	procfs_closep(&t->fd);
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
 }
 
 const char *trigger_describe(const struct trigger *t, char *buf, unsigned len)

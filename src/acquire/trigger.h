@@ -1,13 +1,14 @@
-/* Kernel PSI triggers on /proc/pressure/memory: the kernel wakes poll()
- * with POLLPRI as soon as memory stalls exceed a budget within a window, so
- * the loop reacts at once instead of at its next tick. */
+/* Kernel PSI triggers on a pressure file (/proc/pressure/memory, a
+ * cgroup's memory.pressure): the kernel wakes poll() with POLLPRI as soon as
+ * memory stalls exceed a budget within a window, so the loop reacts at once
+ * instead of at its next tick. One trigger per pressure source
+ * (acquire/pressure.c). */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "parse/config.h"
-#include "acquire/procfs.h"
 
 enum trigger_mode {
 	TRIGGER_NONE,		/* no PSI at all */
@@ -29,14 +30,15 @@ struct trigger {
  * trigger then only wakes the loop early, at 10 % stall per window. */
 #define TRIGGER_DEFAULT_CENTI 1000
 
-/* Set up a trigger for metric at threshold (hundredths of a percent of the
- * window): a 1 s window first, a 2 s window when the kernel refuses that
- * (no CAP_SYS_RESOURCE), the averages when it refuses both (kernels before
- * 5.2, or an unprivileged process before 6.5). Only files on a real procfs
- * get a trigger: writing one into a fixture tree would change the fixture.
- * Returns 0; t->mode says what is active. */
-int trigger_setup(struct trigger *t, const struct procfs *procfs, enum psi_metric metric,
-		  uint32_t threshold_centi);
+/* Set up a trigger on the pressure file path (relative to dir_fd) for
+ * metric at threshold (hundredths of a percent of the window): a 1 s window
+ * first, a 2 s window when the kernel refuses that (no CAP_SYS_RESOURCE),
+ * the averages when it refuses both (kernels before 5.2, or an unprivileged
+ * process before 6.5). Only a kernel's file gets a trigger (kernel_file):
+ * writing one into a fixture tree would change the fixture. Returns 0;
+ * t->mode says what is active. */
+int trigger_setup(struct trigger *t, int dir_fd, const char *path, bool kernel_file,
+		  enum psi_metric metric, uint32_t threshold_centi);
 
 void trigger_close(struct trigger *t);
 

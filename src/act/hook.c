@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "parse/pidinfo.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -166,6 +167,7 @@ int hook_build_env(const struct hook_info *info, char *buf, size_t size, char **
 	env_add(&e, "%s", hook_path_env);
 	env_add(&e, "OOMGUARD_EVENT=%s", hook_event_name(info->event));
 	env_add(&e, "OOMGUARD_SIGNAL=%s", signal_name(info->signal, sig, sizeof(sig)));
+	env_add(&e, "OOMGUARD_REASON=%s", info->reason ? info->reason : "");
 	env_add(&e, "OOMGUARD_CGROUP=%s", cgroup);
 	env_add(&e, "OOMGUARD_UNIT=%s", unit);
 	if (v) {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "parse/pidinfo.h"
+#include "types.h"
 
 /* A hook that hangs (notify-send waiting on a dead D-Bus) must not use up
  * every slot: at most this many run at once, the rest are skipped. */
@@ -23,7 +23,7 @@
 #define HOOK_CGROUP_MAX 4096
 
 /* The environment: the cgroup path and the unit (at most the cgroup's
- * length each), a comm of PIDINFO_COMM_MAX, eight short numbers and names,
+ * length each), a comm of PIDINFO_COMM_MAX, nine short numbers and names,
  * PATH, and the variable names: 2 * 4096 + 1 KiB holds the worst case. */
 #define HOOK_ENV_SIZE (2 * HOOK_CGROUP_MAX + 1024)
 #define HOOK_ENV_MAX 16
@@ -41,6 +41,7 @@ struct hook_info {
 						 * victim variables are then empty */
 	const char *cgroup;			/* its cgroup v2 path; NULL: unknown */
 	int signal;				/* SIGTERM or SIGKILL; 0: none */
+	const char *reason;			/* "floor-term", "pressure", ...; NULL: none */
 	long oom_score;				/* 0..2000 as /proc/PID/oom_score */
 };
 

@@ -11,7 +11,7 @@
 #include "act/scope.h"
 #include "act/victim.h"
 #include "acquire/procfs.h"
-#include "parse/pidinfo.h"
+#include "types.h"
 
 /* How long to wait for a victim to vanish after SIGKILL (and
  * process_mrelease) before reporting -ETIMEDOUT. A process that outlives a

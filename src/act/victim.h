@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 #include "acquire/procfs.h"
-#include "parse/pidinfo.h"
+#include "types.h"
 
 /* A cgroup path as /proc/PID/cgroup shows it is at most PATH_MAX (the
  * kernel builds it into a PATH_MAX buffer); 4096 holds any real one. */

@@ -40,7 +40,7 @@ long badness_oom_score(long points, uint64_t totalpages)
 }
 
 static bool rule_matches(const struct match_rule *rule, const struct proc_sample *p,
-			 const struct badness_text *text)
+			 const struct proc_text *text)
 {
 	const char *subject = NULL;
 
@@ -58,7 +58,7 @@ static bool rule_matches(const struct match_rule *rule, const struct proc_sample
 }
 
 enum badness_skip badness_evaluate(const struct config *cfg, const struct proc_sample *p,
-				   const struct badness_text *text, pid_t self,
+				   const struct proc_text *text, pid_t self,
 				   uint64_t totalpages, unsigned page_kib, struct candidate *out)
 {
 	struct proc_sample scored = *p;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "parse/config.h"
-#include "parse/pidinfo.h"
+#include "types.h"
 
 /* What the kernel returns for a task it will never pick. */
 #define BADNESS_UNKILLABLE LONG_MIN
@@ -36,27 +36,6 @@ enum badness_skip {
 	SKIP_IGNORED,		/* --ignore matched */
 };
 
-/* Policy marks shown by --list. */
-#define MARK_PREFER	0x1u
-#define MARK_AVOID	0x2u
-#define MARK_ADJ_IGNORED 0x4u	/* --ignore-positive-adj zeroed a positive adj */
-
-/* The text a rule can match, besides comm. NULL when not read. */
-struct badness_text {
-	const char *cmdline;
-	const char *cgroup;
-	const char *unit;
-};
-
-struct candidate {
-	struct proc_sample proc;
-	long kernel_points;	/* oom_badness() as the kernel computes it */
-	long kernel_score;	/* /proc/PID/oom_score equivalent */
-	long points;		/* after policy: what oomguard ranks by */
-	long score;		/* points on the 0..2000 scale */
-	unsigned marks;
-};
-
 /* Policy amount: --prefer/--avoid move a process by 300 on the oom_score
  * scale, like earlyoom. oom_score = (1000 + points*1000/total) * 2/3, so 300
  * there is 450 oom_score_adj units, 45 % of RAM+swap in points. */
@@ -66,7 +45,7 @@ struct candidate {
  * text may be NULL when no rule needs more than the name. Returns SKIP_NONE
  * and fills *out for a candidate, or the reason it is not one. */
 enum badness_skip badness_evaluate(const struct config *cfg, const struct proc_sample *p,
-				   const struct badness_text *text, pid_t self,
+				   const struct proc_text *text, pid_t self,
 				   uint64_t totalpages, unsigned page_kib, struct candidate *out);
 
 /* True when a ranks before b (a is the better victim): higher points, then

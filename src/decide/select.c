@@ -43,7 +43,7 @@ static void offer_top_mem(struct selection *sel, const struct proc_sample *p)
 	sel->top_mem[pos] = *p;
 }
 
-void select_visit(const struct proc_sample *p, const struct badness_text *text, void *ctx)
+void select_visit(const struct proc_sample *p, const struct proc_text *text, void *ctx)
 {
 	struct selection *sel = ctx;
 	struct candidate c;

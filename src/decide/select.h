@@ -32,7 +32,7 @@ void select_init(struct selection *sel, const struct config *cfg, pid_t self,
 		 uint64_t totalpages, unsigned page_kib);
 
 /* Offer one process (matches scan_visit_fn). */
-void select_visit(const struct proc_sample *p, const struct badness_text *text, void *sel);
+void select_visit(const struct proc_sample *p, const struct proc_text *text, void *sel);
 
 /* Insert c into the kept list if it ranks high enough. */
 void select_offer(struct selection *sel, const struct candidate *c);

@@ -29,8 +29,11 @@ static const struct meminfo_key keys[] = {
 	KEY("Inactive(file)", inactive_file_kib, false),
 	KEY("AnonPages", anon_pages_kib, false),
 	KEY("Shmem", shmem_kib, false),
+	KEY("Mlocked", mlocked_kib, false),
 	KEY("SwapTotal", swap_total_kib, true),
 	KEY("SwapFree", swap_free_kib, true),
+	KEY("Zswap", zswap_kib, false),
+	KEY("Zswapped", zswapped_kib, false),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -83,7 +86,7 @@ int meminfo_parse(const char *buf, struct meminfo *out, const char **bad_key)
 			}
 			seen[idx] = true;
 			memcpy((char *)out + key->offset, &value, sizeof(value));
-			/* Everything we use sits in the first ~25 of ~55 lines:
+			/* Everything we use sits in the first ~27 of ~55 lines:
 			 * stop there; this parse runs every tick. */
 			if (++n_seen == N_KEYS)
 				break;

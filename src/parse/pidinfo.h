@@ -1,5 +1,5 @@
-/* Pure parsers for the per-process files under /proc/PID, and the sample a
- * scan produces for each process. */
+/* Pure parsers for the per-process files under /proc/PID, into the
+ * struct proc_sample a scan produces for each process (types.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -7,29 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* TASK_COMM_LEN is 16 today; 64 leaves room for kernels that lengthen it
- * (kernel threads already show longer names in some trees). */
-#define PIDINFO_COMM_MAX 64
-
-/* PF_KTHREAD from include/linux/sched.h: the flags word in /proc/PID/stat
- * (field 9) has it set for kernel threads. */
-#define PIDINFO_PF_KTHREAD 0x00200000u
-
-struct proc_sample {
-	pid_t pid;
-	pid_t ppid;
-	pid_t pgrp;
-	char state;			/* R, S, D, Z, ... */
-	unsigned flags;			/* task flags (PF_*) */
-	uint64_t starttime;		/* clock ticks after boot: identity with pid */
-	char comm[PIDINFO_COMM_MAX];	/* as the kernel has it, may hold spaces and ')' */
-	uid_t uid;			/* real uid */
-	bool has_mm;			/* status has VmRSS: not a kthread/zombie */
-	uint64_t rss_kib;		/* VmRSS = RssAnon + RssFile + RssShmem */
-	uint64_t swap_kib;		/* VmSwap */
-	uint64_t pte_kib;		/* VmPTE */
-	int oom_score_adj;		/* -1000..1000 */
-};
+#include "types.h"
 
 /* Parse /proc/PID/stat:
  *   1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 ... 22:starttime ...

@@ -37,29 +37,43 @@ int zram_parse_swaps(const char *buf, struct swaps *out)
 			out->zram_total_kib += size;
 			out->zram_used_kib += used;
 			if (strutil_parse_u64(line + 9, &end, 1u << 20, &id) == 0 &&
-			    out->n_zram < ZRAM_MAX_DEVICES)
-				out->zram_ids[out->n_zram++] = (unsigned)id;
+			    out->n_zram < ZRAM_MAX_DEVICES) {
+				struct zram_device *dev = &out->zram[out->n_zram++];
+
+				dev->id = (unsigned)id;
+				dev->size_kib = size;
+				dev->used_kib = used;
+			}
 		}
 		line = nl;
 	}
 	return 0;
 }
 
-int zram_parse_mm_stat(const char *buf, uint64_t *mem_used_kib)
+int zram_parse_mm_stat(const char *buf, struct zram_device *dev)
 {
+	/* Bytes are bounded by 2^60 (an EiB): the capacity arithmetic
+	 * multiplies them by a ratio in hundredths. */
+	const uint64_t max = UINT64_C(1) << 60;
+	uint64_t field[6] = { 0 };
 	const char *p = strutil_skip_blanks(buf);
 	const char *end;
-	uint64_t bytes;
+	int n = 0;
 
-	for (int field = 0; field < 2; field++) {
-		if (strutil_parse_u64(p, &end, UINT64_MAX, &bytes) < 0)
+	for (; n < 6 && *p && *p != '\n'; n++) {
+		if (strutil_parse_u64(p, &end, max, &field[n]) < 0)
+			return -EINVAL;
+		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\0')
 			return -EINVAL;
 		p = strutil_skip_blanks(end);
 	}
-	if (strutil_parse_u64(p, &end, UINT64_MAX, &bytes) < 0)
+	if (n < 3)
 		return -EINVAL;
-	if (*end != ' ' && *end != '\n' && *end != '\0')
-		return -EINVAL;
-	*mem_used_kib = bytes / 1024;
+	dev->orig_bytes = field[0];
+	dev->compr_bytes = field[1];
+	dev->mem_used_bytes = field[2];
+	dev->mem_limit_bytes = field[3];
+	dev->same_pages = field[5];
+	dev->have_mm_stat = true;
 	return 0;
 }

@@ -31,7 +31,7 @@ struct collect {
 
 /* --list runs once at the operator's request, not under memory pressure,
  * so growing an array with realloc is fine here. */
-static void collect_visit(const struct proc_sample *p, const struct badness_text *text, void *ctx)
+static void collect_visit(const struct proc_sample *p, const struct proc_text *text, void *ctx)
 {
 	struct collect *col = ctx;
 	struct candidate c;

@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include "decide/decide.h"
 
 static int put(char *buf, size_t len, size_t *o, const char *name, const char *help,
 	       const char *type, const char *labels, unsigned long long value, unsigned scale_dec)
@@ -35,8 +38,19 @@ static int put(char *buf, size_t len, size_t *o, const char *name, const char *h
 	return 0;
 }
 
-long metrics_format(char *buf, size_t len, const struct sample *s, const struct metrics *m)
+void metrics_count_kill(struct metrics *m, enum reason reason, int sig, bool escalated)
 {
+	if ((unsigned)reason < METRICS_REASONS && (sig == SIGTERM || sig == SIGKILL))
+		m->kills[reason][sig == SIGKILL]++;
+	if (escalated)
+		m->escalations++;
+}
+
+long metrics_format(char *buf, size_t len, const struct sample *s, const struct capacity *cap,
+		    const struct metrics *m)
+{
+	static const enum reason reasons[] = { REASON_FLOOR_TERM, REASON_FLOOR_KILL, REASON_PRESSURE };
+	const struct pressure_reading *rd = s->n_pressure ? &s->pressure[0] : NULL;
 	size_t o = 0;
 	int r = 0;
 
@@ -44,30 +58,49 @@ long metrics_format(char *buf, size_t len, const struct sample *s, const struct 
 		 s->mi.mem_total_kib * 1024, 0);
 	r |= put(buf, len, &o, "oomguard_mem_available_bytes", "MemAvailable.", "gauge", "",
 		 s->mi.mem_available_kib * 1024, 0);
-	r |= put(buf, len, &o, "oomguard_swap_total_bytes", "SwapTotal, zram swap excluded.", "gauge",
-		 "", s->eff.swap_total_kib * 1024, 0);
-	r |= put(buf, len, &o, "oomguard_swap_free_bytes", "SwapFree, zram swap excluded.", "gauge", "",
-		 s->eff.swap_free_kib * 1024, 0);
+	r |= put(buf, len, &o, "oomguard_swap_total_bytes",
+		 "Swap as the floors count it: disk swap, zram at the capacity RAM allows.", "gauge",
+		 "", cap->swap_total_kib * 1024, 0);
+	r |= put(buf, len, &o, "oomguard_swap_free_bytes", "Free swap as the floors count it.",
+		 "gauge", "", cap->swap_free_kib * 1024, 0);
 	r |= put(buf, len, &o, "oomguard_zram_mem_used_bytes", "RAM used by zram swap devices.",
-		 "gauge", "", s->zram_mem_used_kib * 1024, 0);
-	if (s->have_psi) {
+		 "gauge", "", cap->zram_ram_kib * 1024, 0);
+	r |= put(buf, len, &o, "oomguard_zram_headroom_bytes",
+		 "Data zram swap can still take, bounded by disksize and RAM.", "gauge", "",
+		 cap->zram_headroom_kib * 1024, 0);
+	r |= put(buf, len, &o, "oomguard_zram_compression_ratio",
+		 "zram data stored per byte of RAM (0: unknown).", "gauge", "", cap->zram_ratio_centi, 2);
+	if (rd && rd->valid) {
 		r |= put(buf, len, &o, "oomguard_memory_pressure_avg10_percent",
 			 "Memory pressure (PSI) 10 s average.", "gauge", "{kind=\"some\"}",
-			 s->psi.some.avg10_centi, 2);
+			 rd->psi.some.avg10_centi, 2);
 		r |= put(buf, len, &o, "oomguard_memory_pressure_avg10_percent", NULL, NULL,
-			 "{kind=\"full\"}", s->psi.full.avg10_centi, 2);
+			 "{kind=\"full\"}", rd->psi.full.avg10_centi, 2);
+		r |= put(buf, len, &o, "oomguard_memory_stall_percent",
+			 "Memory stall over the last window, exact (from PSI totals).", "gauge",
+			 "{kind=\"some\"}", rd->some_centi, 2);
+		r |= put(buf, len, &o, "oomguard_memory_stall_percent", NULL, NULL, "{kind=\"full\"}",
+			 rd->full_centi, 2);
 		r |= put(buf, len, &o, "oomguard_memory_stall_seconds_total",
 			 "Total memory stall time (PSI).", "counter", "{kind=\"some\"}",
-			 s->psi.some.total_us, 6);
+			 rd->psi.some.total_us, 6);
 		r |= put(buf, len, &o, "oomguard_memory_stall_seconds_total", NULL, NULL,
-			 "{kind=\"full\"}", s->psi.full.total_us, 6);
+			 "{kind=\"full\"}", rd->psi.full.total_us, 6);
 	}
-	r |= put(buf, len, &o, "oomguard_kills_total", "Processes oomguard signalled, by last signal.",
-		 "counter", "{signal=\"SIGTERM\"}", m->kills_sigterm, 0);
-	r |= put(buf, len, &o, "oomguard_kills_total", NULL, NULL, "{signal=\"SIGKILL\"}",
-		 m->kills_sigkill, 0);
-	r |= put(buf, len, &o, "oomguard_pressure_kills_total", "Kills triggered by memory pressure.",
-		 "counter", "", m->kills_pressure, 0);
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		for (int k = 0; k < 2; k++) {
+			char labels[96];
+
+			snprintf(labels, sizeof(labels), "{reason=\"%s\",signal=\"%s\"}",
+				 decide_reason_name(reasons[i]), k ? "SIGKILL" : "SIGTERM");
+			r |= put(buf, len, &o, "oomguard_kills_total",
+				 i == 0 && k == 0 ? "Processes oomguard killed, by reason and last signal."
+						  : NULL,
+				 "counter", labels, m->kills[reasons[i]][k], 0);
+		}
+	}
+	r |= put(buf, len, &o, "oomguard_escalations_total",
+		 "SIGKILLs sent after a SIGTERM that was not enough.", "counter", "", m->escalations, 0);
 	if (s->have_vmstat && s->vm.have_oom_kill)
 		r |= put(buf, len, &o, "oomguard_kernel_oom_kills_total",
 			 "The kernel's own OOM kills since boot (oom_kill in /proc/vmstat).", "counter",

@@ -6,18 +6,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "acquire/sensors.h"
+#include "types.h"
+
+/* Kills by the reason of the decision (enum reason) and the last signal. */
+#define METRICS_REASONS (REASON_ESCALATION + 1)
 
 struct metrics {
-	uint64_t kills_sigterm;
-	uint64_t kills_sigkill;
-	uint64_t kills_pressure;	/* kills triggered by PSI rather than the floors */
-	unsigned interval_ms;		/* current poll interval */
+	uint64_t kills[METRICS_REASONS][2];	/* [reason][0: SIGTERM, 1: SIGKILL] */
+	uint64_t escalations;			/* SIGKILL after a SIGTERM */
+	unsigned interval_ms;			/* current poll interval */
 };
 
-/* Format the exposition for one sample into buf. Returns the length, or
- * -ENOSPC when buf is too small. Pure. */
-long metrics_format(char *buf, size_t len, const struct sample *s, const struct metrics *m);
+/* Count one kill for reason whose last signal was sig (SIGTERM or SIGKILL),
+ * escalated or not. */
+void metrics_count_kill(struct metrics *m, enum reason reason, int sig, bool escalated);
+
+/* Format the exposition for one sample (with its capacity) into buf.
+ * Returns the length, or -ENOSPC when buf is too small. Pure. */
+long metrics_format(char *buf, size_t len, const struct sample *s, const struct capacity *cap,
+		    const struct metrics *m);
 
 /* Write buf to path atomically (path.tmp, fsync-free, rename). Returns 0
  * or -errno. */

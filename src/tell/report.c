@@ -1,10 +1,11 @@
-#include "log.h"
 #include "tell/report.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 
-#include "decide/badness.h"
+#include "decide/decide.h"
+#include "log.h"
 
 uint32_t report_centi(uint64_t part, uint64_t total)
 {
@@ -21,56 +22,168 @@ uint32_t report_centi_nearest(uint64_t part, uint64_t total)
 	return (uint32_t)((part * 10000 + total / 2) / total);
 }
 
-const char *report_format_memory(char *buf, size_t len, const struct meminfo *mi,
-				 const struct psi *psi)
+/* Append to buf at *o, never past len; snprintf's truncation is kept. */
+static void append(char *buf, size_t len, size_t *o, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t len, size_t *o, const char *fmt, ...)
 {
-	uint32_t mem = report_centi(mi->mem_available_kib, mi->mem_total_kib);
-	uint32_t swap = report_centi(mi->swap_free_kib, mi->swap_total_kib);
+	va_list ap;
 	int n;
 
-	n = snprintf(buf, len,
-		     "MemAvailable %llu MiB of %llu MiB (%u.%02u%%), SwapFree %llu MiB of %llu MiB (%u.%02u%%)",
-		     (unsigned long long)(mi->mem_available_kib / 1024),
-		     (unsigned long long)(mi->mem_total_kib / 1024), mem / 100, mem % 100,
-		     (unsigned long long)(mi->swap_free_kib / 1024),
-		     (unsigned long long)(mi->swap_total_kib / 1024), swap / 100, swap % 100);
-	if (psi && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, ", PSI full avg10 %u.%02u some avg10 %u.%02u",
-			 psi->full.avg10_centi / 100, psi->full.avg10_centi % 100,
-			 psi->some.avg10_centi / 100, psi->some.avg10_centi % 100);
+	if (*o >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *o, len - *o, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*o = *o + (size_t)n < len ? *o + (size_t)n : len;
+}
+
+#define CENTI(x) (x) / 100, (x) % 100
+
+const char *report_format_zram(char *buf, size_t len, const struct capacity *cap)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (!cap->zram_size_kib)
+		return buf;
+	append(buf, len, &o, "zram %llu MiB disksize, %llu MiB used in %llu MiB of RAM",
+	       (unsigned long long)(cap->zram_size_kib / 1024),
+	       (unsigned long long)(cap->zram_used_kib / 1024),
+	       (unsigned long long)(cap->zram_ram_kib / 1024));
+	if (cap->zram_ratio_centi)
+		append(buf, len, &o, " (ratio %u.%02u)", CENTI(cap->zram_ratio_centi));
+	append(buf, len, &o, ", counted as swap up to %llu MiB more (%s)",
+	       (unsigned long long)(cap->zram_headroom_kib / 1024),
+	       cap->zram_ram_bound ? "bounded by RAM" : "bounded by its disksize");
+	return buf;
+}
+
+const char *report_format_memory(char *buf, size_t len, const struct sample *s,
+				 const struct capacity *cap)
+{
+	const struct meminfo *mi = &s->mi;
+	const struct pressure_reading *rd = s->n_pressure ? &s->pressure[0] : NULL;
+	uint32_t mem = report_centi(mi->mem_available_kib, mi->mem_total_kib);
+	uint32_t swap = report_centi(cap->swap_free_kib, cap->swap_total_kib);
+	char zram[256];
+	size_t o = 0;
+
+	append(buf, len, &o,
+	       "MemAvailable %llu MiB of %llu MiB (%u.%02u%%), SwapFree %llu MiB of %llu MiB (%u.%02u%%)",
+	       (unsigned long long)(mi->mem_available_kib / 1024),
+	       (unsigned long long)(mi->mem_total_kib / 1024), CENTI(mem),
+	       (unsigned long long)(cap->swap_free_kib / 1024),
+	       (unsigned long long)(cap->swap_total_kib / 1024), CENTI(swap));
+	if (rd && rd->valid) {
+		append(buf, len, &o, ", PSI");
+		if (rd->have_window)
+			append(buf, len, &o, " full %u.%02u%% some %u.%02u%% (last %u ms),",
+			       CENTI(rd->full_centi), CENTI(rd->some_centi), rd->window_ms);
+		append(buf, len, &o, " full avg10 %u.%02u some avg10 %u.%02u",
+		       CENTI(rd->psi.full.avg10_centi), CENTI(rd->psi.some.avg10_centi));
+	}
+	if (*report_format_zram(zram, sizeof(zram), cap))
+		append(buf, len, &o, "; %s", zram);
+	if (mi->zswap_kib)
+		append(buf, len, &o, "; zswap pool %llu MiB of RAM holds %llu MiB",
+		       (unsigned long long)(mi->zswap_kib / 1024),
+		       (unsigned long long)(mi->zswapped_kib / 1024));
+	return buf;
+}
+
+static void format_floors(char *buf, size_t len, const struct decision *d, const struct sample *s)
+{
+	const struct capacity *cap = &d->cap;
+	bool kill = d->reason == REASON_FLOOR_KILL;
+	uint64_t mem_floor = kill ? d->floors.mem_kill_kib : d->floors.mem_term_kib;
+	uint64_t swap_floor = kill ? d->floors.swap_kill_kib : d->floors.swap_term_kib;
+	uint64_t avail = s->mi.mem_available_kib, total = s->mi.mem_total_kib;
+	uint32_t swap = report_centi(cap->swap_free_kib, cap->swap_total_kib);
+	uint32_t swap_f = report_centi_nearest(swap_floor, cap->swap_total_kib);
+	size_t o = 0;
+
+	append(buf, len, &o, "MemAvailable %u.%02u%% (%llu MiB) <= %s floor %u.%02u%% (%llu MiB) and ",
+	       CENTI(report_centi(avail, total)), (unsigned long long)(avail / 1024),
+	       kill ? "kill" : "term", CENTI(report_centi_nearest(mem_floor, total)),
+	       (unsigned long long)(mem_floor / 1024));
+	if (cap->swap_total_kib == 0)
+		append(buf, len, &o, "no swap");
+	else
+		append(buf, len, &o, "SwapFree %u.%02u%% <= %u.%02u%%", CENTI(swap), CENTI(swap_f));
+	if (cap->zram_size_kib)
+		append(buf, len, &o, " (zram counted at %llu MiB used + %llu MiB room, %s)",
+		       (unsigned long long)(cap->zram_used_kib / 1024),
+		       (unsigned long long)(cap->zram_headroom_kib / 1024),
+		       cap->zram_ram_bound ? "bounded by RAM" : "bounded by its disksize");
+}
+
+static void format_pressure(char *buf, size_t len, const struct decision *d, const struct sample *s,
+			    const struct config *cfg)
+{
+	const struct pressure_reading *rd = &d->pressure;
+	const struct pressure_evidence *ev = &d->evidence;
+	bool full = cfg->psi_metric == PSI_METRIC_FULL;
+	size_t o = 0;
+
+	append(buf, len, &o,
+	       "PSI %s %u.%02u%% >= %u.%02u%% in every %u ms for %llu.%llu s, anon %u.%02u%% of RAM, "
+	       "swap used %u.%02u%%, refaults %llu KiB/s, MemAvailable %u.%02u%%",
+	       full ? "full" : "some", CENTI(full ? rd->full_centi : rd->some_centi),
+	       CENTI(cfg->psi_threshold_centi), rd->window_ms,
+	       (unsigned long long)(rd->run_ms / 1000), (unsigned long long)(rd->run_ms % 1000 / 100),
+	       CENTI(ev->anon_centi), CENTI(ev->swap_used_centi),
+	       (unsigned long long)ev->refault_kib_per_s,
+	       CENTI(report_centi(s->mi.mem_available_kib, s->mi.mem_total_kib)));
+}
+
+const char *report_format_decision(char *buf, size_t len, const struct decision *d,
+				   const struct sample *s, const struct config *cfg)
+{
+	buf[0] = '\0';
+	if (d->reason == REASON_PRESSURE)
+		format_pressure(buf, len, d, s, cfg);
+	else if (d->reason == REASON_FLOOR_TERM || d->reason == REASON_FLOOR_KILL)
+		format_floors(buf, len, d, s);
 	return buf;
 }
 
 const char *report_format_kill(char *buf, size_t len, const struct report_kill *k)
 {
 	const struct candidate *c = k->victim;
-	char name[PIDINFO_COMM_MAX * 4 + 1], exited[32] = "";
+	char name[PIDINFO_COMM_MAX * 4 + 1];
+	size_t o = 0;
 
+	append(buf, len, &o,
+	       "%s pid=%d name=\"%s\" uid=%u unit=%s oom_score=%ld score=%ld rss_kib=%llu "
+	       "swap_kib=%llu reason=%s signal=%s",
+	       k->verb, (int)c->proc.pid, log_escape(name, sizeof(name), c->proc.comm),
+	       (unsigned)c->proc.uid, k->unit && *k->unit ? k->unit : "-", c->kernel_score, c->score,
+	       (unsigned long long)c->proc.rss_kib, (unsigned long long)c->proc.swap_kib,
+	       decide_reason_name(k->reason),
+	       k->signal == SIGKILL ? "SIGKILL" : k->signal == SIGTERM ? "SIGTERM" : "none");
+	if (k->escalation)
+		append(buf, len, &o, " escalation=%s", k->escalation);
 	if (k->exited_ms >= 0)
-		snprintf(exited, sizeof(exited), " exited_ms=%d", k->exited_ms);
-	snprintf(buf, len,
-		 "%s pid=%d name=\"%s\" uid=%u unit=%s oom_score=%ld score=%ld rss_kib=%llu "
-		 "swap_kib=%llu signal=%s%s released=%s trigger=\"%s\"",
-		 k->verb, (int)c->proc.pid, log_escape(name, sizeof(name), c->proc.comm),
-		 (unsigned)c->proc.uid, k->unit && *k->unit ? k->unit : "-", c->kernel_score, c->score,
-		 (unsigned long long)c->proc.rss_kib, (unsigned long long)c->proc.swap_kib,
-		 k->signal == SIGKILL ? "SIGKILL" : k->signal == SIGTERM ? "SIGTERM" : "none", exited,
-		 k->released ? "yes" : "no", k->trigger ? k->trigger : "");
+		append(buf, len, &o, " exited_ms=%d", k->exited_ms);
+	append(buf, len, &o, " released=%s trigger=\"%s\"", k->released ? "yes" : "no",
+	       k->trigger ? k->trigger : "");
 	return buf;
 }
 
 const char *report_format_top(char *buf, size_t len, const struct proc_sample *procs, unsigned n)
 {
-	size_t o = (size_t)snprintf(buf, len, "top memory users:");
+	size_t o = 0;
 
-	for (unsigned i = 0; i < n && o < len; i++) {
+	append(buf, len, &o, "top memory users:");
+	for (unsigned i = 0; i < n; i++) {
 		char name[PIDINFO_COMM_MAX * 4 + 1];
 
-		o += (size_t)snprintf(buf + o, len - o, "%s pid=%d name=\"%s\" rss_kib=%llu swap_kib=%llu",
-				      i ? ";" : "", (int)procs[i].pid,
-				      log_escape(name, sizeof(name), procs[i].comm),
-				      (unsigned long long)procs[i].rss_kib,
-				      (unsigned long long)procs[i].swap_kib);
+		append(buf, len, &o, "%s pid=%d name=\"%s\" rss_kib=%llu swap_kib=%llu", i ? ";" : "",
+		       (int)procs[i].pid, log_escape(name, sizeof(name), procs[i].comm),
+		       (unsigned long long)procs[i].rss_kib, (unsigned long long)procs[i].swap_kib);
 	}
 	return buf;
 }

@@ -1,13 +1,13 @@
-/* Formatting of what the operator reads: the memory report and (later) the
- * kill record. Pure: formats into caller buffers. */
+/* What the operator reads: the memory report, the decision in words, the
+ * kill record and the top memory users. Pure: formats into caller buffers. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "parse/meminfo.h"
-#include "parse/psi.h"
+#include "parse/config.h"
+#include "types.h"
 
 /* part/total in hundredths of a percent; 10000 when total is 0. */
 uint32_t report_centi(uint64_t part, uint64_t total);
@@ -16,21 +16,38 @@ uint32_t report_centi(uint64_t part, uint64_t total);
  * rounded down to whole KiB reads back as 5.00 %, not 4.99 %. */
 uint32_t report_centi_nearest(uint64_t part, uint64_t total);
 
-/* One line: "MemAvailable 812 MiB of 7961 MiB (10.20%), SwapFree ...,
- * PSI full avg10 1.20 some avg10 3.40". psi may be NULL when PSI is
- * unavailable. Returns buf. */
-const char *report_format_memory(char *buf, size_t len, const struct meminfo *mi,
-				 const struct psi *psi);
+/* How zram is counted, for start-up and the report:
+ *   "zram 256 MiB disksize, 120 MiB used in 61 MiB of RAM (ratio 1.97),
+ *    counted as swap up to 80 MiB more (bounded by RAM)"
+ * Empty when there is no zram swap. Returns buf. */
+const char *report_format_zram(char *buf, size_t len, const struct capacity *cap);
 
-struct candidate;
-struct proc_sample;
+/* One line: "MemAvailable 812 MiB of 7961 MiB (10.20%), SwapFree 0 MiB of
+ * 0 MiB (100.00%), PSI full 0.00% some 0.00% (avg10 1.20/3.40)", then the
+ * zram text. The PSI part is the system source's last window (or its
+ * averages alone before one closed), left out when PSI is unavailable.
+ * Returns buf. */
+const char *report_format_memory(char *buf, size_t len, const struct sample *s,
+				 const struct capacity *cap);
+
+/* Why the decision acts, with its figures, for the kill record's
+ * trigger="..." and the "low memory" warning:
+ *   "MemAvailable 3.04% (60 MiB) <= kill floor 5.00% (98 MiB) and
+ *    SwapFree 1.95% <= 5.00%"
+ *   "PSI system full 87.00% >= 20.00% for 2.5 s, anon 72.00% of RAM,
+ *    swap used 40.00%, refaults 1234 KiB/s, MemAvailable 20.00%"
+ * Returns buf. */
+const char *report_format_decision(char *buf, size_t len, const struct decision *d,
+				   const struct sample *s, const struct config *cfg);
 
 /* What a kill record says about the outcome; NULL fields are left out. */
 struct report_kill {
 	const struct candidate *victim;
 	const char *unit;	/* "" when none */
 	const char *verb;	/* "killed", "would kill", "failed to kill" */
+	enum reason reason;
 	int signal;		/* last signal sent, or the one that would be */
+	const char *escalation;	/* "timeout", "floor-kill"; NULL: none */
 	int exited_ms;		/* -1: unknown / not waited */
 	bool released;		/* process_mrelease gave the memory back */
 	const char *trigger;	/* why: floors or pressure, with the values */
@@ -38,8 +55,8 @@ struct report_kill {
 
 /* The kill record, one line:
  *   killed pid=4242 name="leaky app" uid=1000 unit=app.service
- *   oom_score=1310 score=1310 rss_kib=1834000 swap_kib=0 signal=SIGTERM
- *   exited_ms=140 released=no trigger="..."
+ *   oom_score=1310 score=1310 rss_kib=1834000 swap_kib=0 reason=floor-term
+ *   signal=SIGTERM exited_ms=140 released=no trigger="..."
  * Returns buf. */
 const char *report_format_kill(char *buf, size_t len, const struct report_kill *k);
 

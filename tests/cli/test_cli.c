@@ -75,7 +75,8 @@ Test(cli, dryrun_low_memory_reports_the_crossed_threshold)
 	/* The record it would write: the kernel's pick, its unit, its sizes. */
 	cr_expect(strstr(res.err, "would kill pid=4242 name=\"leaky app\" uid=1000 unit=session-3.scope "
 			 "oom_score=1100") != NULL, "%s", res.err);
-	cr_expect(strstr(res.err, "rss_kib=1380000 swap_kib=610000 signal=SIGKILL") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "rss_kib=1380000 swap_kib=610000 reason=floor-kill signal=SIGKILL") != NULL,
+		  "%s", res.err);
 	cr_expect(strstr(res.err, "top memory users: pid=4242 name=\"leaky app\"") != NULL, "%s", res.err);
 }
 

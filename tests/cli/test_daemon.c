@@ -103,7 +103,9 @@ Test(daemon, metrics_file_is_prometheus_text_written_atomically)
 		  "%s", buf);
 	cr_expect(strstr(buf, "oomguard_memory_pressure_avg10_percent{kind=\"full\"} 35.02\n"), "%s", buf);
 	cr_expect(strstr(buf, "oomguard_memory_stall_seconds_total{kind=\"full\"} 46.115236\n"), "%s", buf);
-	cr_expect(strstr(buf, "oomguard_kills_total{signal=\"SIGTERM\"} 0\n"), "%s", buf);
+	cr_expect(strstr(buf, "oomguard_kills_total{reason=\"floor-term\",signal=\"SIGTERM\"} 0\n"), "%s", buf);
+	cr_expect(strstr(buf, "oomguard_kills_total{reason=\"pressure\",signal=\"SIGKILL\"} 0\n"), "%s", buf);
+	cr_expect(strstr(buf, "oomguard_swap_free_bytes 20971520\n"), "%s", buf);
 	cr_expect(strstr(buf, "oomguard_poll_interval_seconds "), "%s", buf);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	cr_expect_neq(access(tmp, F_OK), 0, "the temporary file was renamed away");

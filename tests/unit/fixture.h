@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "parse/config.h"
+
 struct fake_proc {
 	int pid;
 	const char *comm;
@@ -126,3 +128,21 @@ static inline void fixture_destroy(char *root)
 	cr_expect_eq(system(cmd), 0);
 	free(root);
 }
+
+/* A config parsed from flags, as the daemon would get it:
+ * struct config cfg = CFG("-m", "5",); ... config_free(&cfg); */
+static inline struct config fixture_config(const char *const *args)
+{
+	struct config cfg;
+	char err[256];
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = (char *)"oomguard";
+	while (*args && argc < 31)
+		argv[argc++] = (char *)*args++;
+	cr_assert_eq(config_parse(&cfg, argc, argv, err, sizeof(err)), 0, "%s", err);
+	return cfg;
+}
+
+#define CFG(...) fixture_config((const char *const[]){ __VA_ARGS__ NULL })

@@ -181,6 +181,7 @@ Test(hook, environment_is_exactly_the_victim)
 	struct hook_info info = {
 		.event = HOOK_POST_KILL, .victim = &firefox, .signal = SIGKILL, .oom_score = 876,
 		.cgroup = "/user.slice/user-1000.slice/user@1000.service/app.slice/app-firefox-1.scope",
+		.reason = "pressure",
 	};
 	char buf[8192];
 	const char *vars[64];
@@ -204,9 +205,10 @@ Test(hook, environment_is_exactly_the_victim)
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_SWAP_KIB"), "789");
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_OOM_SCORE"), "876");
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_EVENT"), "post-kill");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_REASON"), "pressure");
 	cr_expect_str_eq(env_get(vars, n, "PATH"), "/usr/sbin:/usr/bin:/sbin:/bin");
-	/* Those eleven and nothing else: no HOME, no OOMGUARD_SECRET. */
-	cr_expect_eq(n, 11, "the hook got %u variables", n);
+	/* Those twelve and nothing else: no HOME, no OOMGUARD_SECRET. */
+	cr_expect_eq(n, 12, "the hook got %u variables", n);
 	cr_expect_null(env_get(vars, n, "OOMGUARD_SECRET"));
 	cr_expect_null(env_get(vars, n, "HOME"));
 }
@@ -243,22 +245,23 @@ Test(hook, kernel_oom_without_victim_and_unit_rules)
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_SIGNAL"), "");
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_CGROUP"), "");
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_UNIT"), "");
-	cr_expect_eq(n, 11);
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_REASON"), "");
+	cr_expect_eq(n, 12);
 
 	/* The unit is the last component ending in .service or .scope. */
 	info.victim = &firefox;
 	info.cgroup = "/system.slice/docker.service/payload";
-	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 11);
+	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 12);
 	n = 0;
 	while (envp[n])
 		vars[n] = envp[n], n++;
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_UNIT"), "docker.service");
 	info.cgroup = "/";
-	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 11);
-	cr_expect_str_eq(envp[4], "OOMGUARD_UNIT=");
+	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 12);
+	cr_expect_str_eq(envp[5], "OOMGUARD_UNIT=");
 	info.cgroup = "/user.slice/servicex";
-	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 11);
-	cr_expect_str_eq(envp[4], "OOMGUARD_UNIT=");
+	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 12);
+	cr_expect_str_eq(envp[5], "OOMGUARD_UNIT=");
 }
 
 Test(hook, build_env_refuses_what_does_not_fit)
@@ -277,7 +280,7 @@ Test(hook, build_env_refuses_what_does_not_fit)
 	/* The largest cgroup path that can exist fits. */
 	long_cgroup[HOOK_CGROUP_MAX - 1] = '\0';
 	info.cgroup = long_cgroup;
-	cr_expect_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 11);
+	cr_expect_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 12);
 }
 
 /* The name as a hostile process could choose it (comm is whatever it
@@ -678,9 +681,9 @@ static const char *run_restart_unit(const char *cgroup, const char *unit_expect)
 	hostile_name(&v, pwned, sizeof(pwned));
 	info.cgroup = cgroup;
 	/* The unit oomguard hands over is what the script decides on. */
-	cr_assert_eq(hook_build_env(&info, envbuf, sizeof(envbuf), envp, HOOK_ENV_MAX), 11);
+	cr_assert_eq(hook_build_env(&info, envbuf, sizeof(envbuf), envp, HOOK_ENV_MAX), 12);
 	snprintf(want, sizeof(want), "OOMGUARD_UNIT=%s", unit_expect);
-	cr_assert_str_eq(envp[4], want);
+	cr_assert_str_eq(envp[5], want);
 	snprintf(path, sizeof(path), "%s/oomguard-restart-unit", contrib);
 	capture_begin();
 	cr_assert_eq(hook_run(&hooks, path, &info, NULL), 0);

@@ -38,7 +38,7 @@ static long kernel_oom_score(pid_t pid)
 	return score;
 }
 
-static void visit(const struct proc_sample *p, const struct badness_text *text, void *ctx)
+static void visit(const struct proc_sample *p, const struct proc_text *text, void *ctx)
 {
 	struct live *l = ctx;
 	long ours = badness_oom_score(badness_points(p, l->totalpages, l->page_kib), l->totalpages);
@@ -167,14 +167,14 @@ Test(scan_live, quick_bound_is_below_memavailable)
 
 	cr_assert_eq(procfs_open(&procfs, "/proc"), 0);
 	cr_assert_eq(sensors_open(&s, &procfs, "/sys"), 0);
-	cr_assert_eq(sensors_sample(&s, &smp, true, true, &bad), 0);
+	cr_assert_eq(sensors_sample(&s, &smp, true, &bad), 0);
 	if (s.reserve_kib == 0)
 		cr_skip_test("no /proc/zoneinfo here");
 	for (int i = 0; i < 50; i++) {
 		uint64_t bound;
 
 		cr_assert_eq(sensors_quick_available(&s, &bound), 0);
-		cr_assert_eq(sensors_read_meminfo(&s, &smp.mi, &bad), 0);
+		cr_assert_eq(sensors_sample(&s, &smp, false, &bad), 0);
 		cr_expect_leq(bound, smp.mi.mem_available_kib + 65536, "bound %llu > MemAvailable %llu",
 			      (unsigned long long)bound, (unsigned long long)smp.mi.mem_available_kib);
 		cr_expect_gt(bound, smp.mi.mem_available_kib / 2, "a useful bound on an idle machine");

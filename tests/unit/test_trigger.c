@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "acquire/procfs.h"
 #include "acquire/trigger.h"
 
 static bool host_has_psi(void)
@@ -29,7 +30,8 @@ Test(trigger, fixture_tree_gets_averages_and_stays_untouched)
 	cr_assert_eq(mkdir(dir, 0755), 0);
 	fixture_puts(dir, "memory", content);
 	cr_assert_eq(procfs_open(&procfs, root), 0);
-	cr_assert_eq(trigger_setup(&t, &procfs, PSI_METRIC_FULL, 2000), 0);
+	cr_assert_eq(trigger_setup(&t, procfs.root_fd, "pressure/memory", procfs_is_proc(&procfs),
+				   PSI_METRIC_FULL, 2000), 0);
 	cr_expect_eq(t.mode, TRIGGER_AVERAGES);
 	cr_expect_eq(t.fd, -1);
 	snprintf(dir, sizeof(dir), "%s/pressure/memory", root);
@@ -49,7 +51,8 @@ Test(trigger, no_psi_file_means_none)
 	char buf[256];
 
 	cr_assert_eq(procfs_open(&procfs, root), 0);
-	cr_assert_eq(trigger_setup(&t, &procfs, PSI_METRIC_FULL, 2000), 0);
+	cr_assert_eq(trigger_setup(&t, procfs.root_fd, "pressure/memory", procfs_is_proc(&procfs),
+				   PSI_METRIC_FULL, 2000), 0);
 	cr_expect_eq(t.mode, TRIGGER_NONE);
 	trigger_describe(&t, buf, sizeof(buf));
 	cr_expect(strstr(buf, "unavailable") != NULL, "%s", buf);
@@ -65,7 +68,8 @@ Test(trigger, privileged_gets_a_one_second_window)
 	if (!host_has_psi())
 		cr_skip_test("no /proc/pressure/memory on this kernel");
 	cr_assert_eq(procfs_open(&procfs, "/proc"), 0);
-	cr_assert_eq(trigger_setup(&t, &procfs, PSI_METRIC_FULL, 2000), 0);
+	cr_assert_eq(trigger_setup(&t, procfs.root_fd, "pressure/memory", procfs_is_proc(&procfs),
+				   PSI_METRIC_FULL, 2000), 0);
 	if (t.mode == TRIGGER_AVERAGES)
 		cr_skip_test("kernel refused triggers here: %s", strerror(t.refused_errno));
 	if (t.mode == TRIGGER_2S)
@@ -107,7 +111,8 @@ Test(trigger, without_cap_sys_resource_falls_back)
 		data[CAP_SYS_RESOURCE / 32].permitted &= ~(1u << (CAP_SYS_RESOURCE % 32));
 		if (syscall(SYS_capset, &hdr, data) < 0)
 			_exit(11);
-		if (procfs_open(&procfs, "/proc") < 0 || trigger_setup(&t, &procfs, PSI_METRIC_SOME, 1500) < 0)
+		if (procfs_open(&procfs, "/proc") < 0 || trigger_setup(&t, procfs.root_fd, "pressure/memory", true, PSI_METRIC_SOME,
+								      1500) < 0)
 			_exit(12);
 		if (t.mode == TRIGGER_2S && strcmp(t.spec, "some 300000 2000000") == 0)
 			_exit(0);

@@ -2,6 +2,7 @@
  * zram accounting over a fixture tree. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "fixture.h"
@@ -58,8 +59,12 @@ Test(zram, swaps_split_zram_from_disk)
 	cr_expect_eq(sw.zram_total_kib, 4195300);
 	cr_expect_eq(sw.zram_used_kib, 1048576);
 	cr_assert_eq(sw.n_zram, 2);
-	cr_expect_eq(sw.zram_ids[0], 0);
-	cr_expect_eq(sw.zram_ids[1], 1);
+	cr_expect_eq(sw.zram[0].id, 0);
+	cr_expect_eq(sw.zram[0].size_kib, 4194300);
+	cr_expect_eq(sw.zram[0].used_kib, 1048576);
+	cr_expect_eq(sw.zram[1].id, 1);
+	cr_expect_eq(sw.zram[1].size_kib, 1000);
+	cr_expect_not(sw.zram[0].have_mm_stat, "mm_stat is the sampler's to read");
 	cr_assert_eq(zram_parse_swaps("Filename\tType\tSize\tUsed\tPriority\n", &sw), 0);
 	cr_expect_eq(sw.n_zram, 0);
 	cr_expect_eq(zram_parse_swaps("", &sw), -EINVAL);
@@ -70,20 +75,34 @@ Test(zram, swaps_split_zram_from_disk)
 
 Test(zram, mm_stat)
 {
-	uint64_t kib;
+	struct zram_device d = { 0 };
 
 	/* orig compr mem_used_total limit max same compacted huge huge_since */
 	cr_assert_eq(zram_parse_mm_stat("1073741824 268435456 283115520        0 283115520    12    0    0    0\n",
-					&kib), 0);
-	cr_expect_eq(kib, 276480);
-	cr_expect_eq(zram_parse_mm_stat("1 2\n", &kib), -EINVAL);
-	cr_expect_eq(zram_parse_mm_stat("1 2 x 4\n", &kib), -EINVAL);
+					&d), 0);
+	cr_expect(d.have_mm_stat);
+	cr_expect_eq(d.orig_bytes, 1073741824);
+	cr_expect_eq(d.compr_bytes, 268435456);
+	cr_expect_eq(d.mem_used_bytes, 283115520);
+	cr_expect_eq(d.mem_limit_bytes, 0);
+	cr_expect_eq(d.same_pages, 12);
+	/* Linux 4.1-4.12: seven fields, no same_pages yet; the limit is set. */
+	memset(&d, 0, sizeof(d));
+	cr_assert_eq(zram_parse_mm_stat("4096 100 12288 67108864 12288 0\n", &d), 0);
+	cr_expect_eq(d.mem_limit_bytes, 67108864);
+	cr_expect_eq(d.same_pages, 0);
+	memset(&d, 0, sizeof(d));
+	cr_expect_eq(zram_parse_mm_stat("1 2\n", &d), -EINVAL, "three fields at least");
+	cr_expect_not(d.have_mm_stat);
+	cr_expect_eq(zram_parse_mm_stat("1 2 x 4\n", &d), -EINVAL);
+	cr_expect_eq(zram_parse_mm_stat("1 2 3x\n", &d), -EINVAL);
+	cr_expect_eq(zram_parse_mm_stat("", &d), -EINVAL);
 }
 
 /* A 2 GiB VPS with 1 GiB zram swap, half used, holding its pages in
- * 180 MiB of RAM: SwapFree says 512 MiB free, but none of it is memory the
- * floors may count. */
-Test(zram, sampler_takes_zram_out_of_swap)
+ * 180 MiB of RAM: the sampler reads the device's mm_stat beside
+ * /proc/swaps, for decide/capacity.c to count. */
+Test(zram, sampler_reads_each_device)
 {
 	char *root = fixture_create(2097152, 200000, 1048572, 524286);
 	char *sys = fixture_create(1, 1, 0, 0);
@@ -103,19 +122,25 @@ Test(zram, sampler_takes_zram_out_of_swap)
 
 	cr_assert_eq(procfs_open(&procfs, root), 0);
 	cr_assert_eq(sensors_open(&s, &procfs, sys), 0);
-	cr_assert_eq(sensors_sample(&s, &smp, true, true, &bad), 0);
+	cr_assert_eq(sensors_sample(&s, &smp, true, &bad), 0);
 	cr_expect_eq(smp.mi.swap_total_kib, 1048572, "the kernel's view is kept");
-	cr_expect_eq(smp.eff.swap_total_kib, 0, "zram is not swap for the floors");
-	cr_expect_eq(smp.eff.swap_free_kib, 0);
-	cr_expect_eq(smp.zram_mem_used_kib, 184320);
-	cr_expect_not(smp.have_psi);
+	cr_assert_eq(smp.swaps.n_zram, 1);
+	cr_expect_eq(smp.swaps.zram[0].used_kib, 524286);
+	cr_expect(smp.swaps.zram[0].have_mm_stat);
+	cr_expect_eq(smp.swaps.zram[0].mem_used_bytes, 188743680);
+	cr_expect_eq(smp.swaps.zram[0].orig_bytes, 536866816);
+	/* The pool grows: the next sample reads it again through the same
+	 * descriptor. */
+	fixture_puts(dir, "mm_stat", "636866816 170000000 198743680 0 198743680 0 0 0 0\n");
+	cr_assert_eq(sensors_sample(&s, &smp, false, &bad), 0);
+	cr_expect_eq(smp.swaps.zram[0].mem_used_bytes, 198743680);
 	sensors_close(&s);
 	procfs_close(&procfs);
 	fixture_destroy(root);
 	fixture_destroy(sys);
 }
 
-Test(zram, disk_swap_beside_zram_is_kept)
+Test(zram, no_sysfs_leaves_the_pool_unknown)
 {
 	char *root = fixture_create(2097152, 200000, 3145720, 2000000);
 	struct procfs procfs = PROCFS_INIT;
@@ -129,10 +154,10 @@ Test(zram, disk_swap_beside_zram_is_kept)
 				     "/dev/vda3\tpartition\t2097148\t1145720\t-2\n");
 	cr_assert_eq(procfs_open(&procfs, root), 0);
 	cr_assert_eq(sensors_open(&s, &procfs, "/nonexistent"), 0);
-	cr_assert_eq(sensors_sample(&s, &smp, true, true, &bad), 0);
-	cr_expect_eq(smp.eff.swap_total_kib, 2097148);
-	cr_expect_eq(smp.eff.swap_free_kib, 2000000 - 1048572);
-	cr_expect_eq(smp.zram_mem_used_kib, 0, "no sysfs: zram RAM use unknown, not invented");
+	cr_assert_eq(sensors_sample(&s, &smp, true, &bad), 0);
+	cr_assert_eq(smp.swaps.n_zram, 1);
+	cr_expect_eq(smp.swaps.zram_total_kib, 1048572);
+	cr_expect_not(smp.swaps.zram[0].have_mm_stat, "no sysfs: zram RAM use unknown, not invented");
 	sensors_close(&s);
 	procfs_close(&procfs);
 	fixture_destroy(root);

@@ -1,0 +1,172 @@
+#include "acquire/pressure.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "parse/psi.h"
+
+void pressure_init(struct pressure *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (unsigned i = 0; i < PRESSURE_MAX_SOURCES; i++) {
+		p->src[i].fd = -1;
+		p->src[i].trigger.fd = -1;
+	}
+}
+
+int pressure_open_system(struct pressure *p, const struct procfs *procfs,
+			 const struct config *cfg)
+{
+	struct pressure_source *src;
+
+	if (p->n >= PRESSURE_MAX_SOURCES)
+		return -ENOSPC;
+	src = &p->src[p->n++];
+	snprintf(src->label, sizeof(src->label), "system");
+	if (procfs_open_file(procfs->root_fd, "pressure/memory", &src->fd) < 0)
+		src->fd = -1;
+	trigger_setup(&src->trigger, procfs->root_fd, "pressure/memory", procfs_is_proc(procfs),
+		      cfg->psi_metric, cfg->psi_threshold_centi);
+	stall_init(&src->stall, cfg->psi_threshold_centi, cfg->psi_metric == PSI_METRIC_FULL,
+		   PRESSURE_WINDOW_MS);
+	return 0;
+}
+
+void pressure_close(struct pressure *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		procfs_closep(&p->src[i].fd);
+		trigger_close(&p->src[i].trigger);
+	}
+	p->n = 0;
+}
+
+bool pressure_available(const struct pressure *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->src[i].fd >= 0)
+			return true;
+	return false;
+}
+
+static bool source_watched(const struct pressure_source *src, uint64_t now_ms)
+{
+	return src->fd >= 0 && (src->fired || now_ms < src->watch_until_ms || src->stall.in_run);
+}
+
+/* Without a trigger nothing would tell us a stall began. */
+static bool source_polled(const struct pressure_source *src)
+{
+	return src->fd >= 0 && src->trigger.mode < TRIGGER_2S;
+}
+
+bool pressure_watching(const struct pressure *p, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (source_watched(&p->src[i], now_ms))
+			return true;
+	return false;
+}
+
+bool pressure_needs_polling(const struct pressure *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (source_polled(&p->src[i]))
+			return true;
+	return false;
+}
+
+/* Read one source's file. Returns 0, -ENOENT when PSI is unavailable (no
+ * file, or psi=0: the file exists but reads fail with EOPNOTSUPP),
+ * -EINVAL when malformed, or -errno. */
+static int read_source(struct pressure *p, struct pressure_source *src, struct psi *psi)
+{
+	long n;
+
+	if (src->fd < 0)
+		return -ENOENT;
+	n = procfs_read_fd(src->fd, p->buf, sizeof(p->buf));
+	if (n == -EOPNOTSUPP)
+		return -ENOENT;
+	if (n < 0)
+		return (int)n;
+	return psi_parse(p->buf, psi);
+}
+
+int pressure_read(struct pressure *p, struct sample *out, uint64_t now_ms, bool force)
+{
+	out->n_pressure = p->n;
+	for (unsigned i = 0; i < p->n; i++) {
+		struct pressure_source *src = &p->src[i];
+		struct pressure_reading *rd = &out->pressure[i];
+		uint32_t watched;
+
+		if (!force && !source_watched(src, now_ms) && !source_polled(src))
+			continue;
+		src->fired = false;
+		rd->valid = read_source(p, src, &rd->psi) == 0;
+		if (!rd->valid)
+			continue;
+		if (stall_feed(&src->stall, now_ms, rd->psi.some.total_us, rd->psi.full.total_us)) {
+			watched = src->stall.watch_full ? src->stall.full_centi : src->stall.some_centi;
+			if (src->stall.threshold_centi && watched >= src->stall.threshold_centi)
+				src->watch_until_ms = now_ms + PRESSURE_WATCH_MS;
+		}
+		stall_describe(&src->stall, rd);
+	}
+	return 0;
+}
+
+void pressure_restart(struct pressure *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		stall_restart(&p->src[i].stall);
+}
+
+unsigned pressure_pollfds(const struct pressure *p, struct pollfd *fds, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < p->n && n < max; i++) {
+		if (p->src[i].trigger.fd < 0)
+			continue;
+		fds[n].fd = p->src[i].trigger.fd;
+		fds[n].events = POLLPRI;
+		fds[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
+bool pressure_events(struct pressure *p, const struct pollfd *fds, unsigned n, uint64_t now_ms)
+{
+	bool fired = false;
+
+	for (unsigned k = 0; k < n; k++) {
+		for (unsigned i = 0; i < p->n; i++) {
+			struct pressure_source *src = &p->src[i];
+
+			if (src->trigger.fd != fds[k].fd)
+				continue;
+			if (fds[k].revents & POLLERR) {
+				log_warn("PSI trigger on %s reported an error; falling back to reading "
+					 "its averages", src->label);
+				trigger_close(&src->trigger);
+				src->trigger.mode = TRIGGER_AVERAGES;
+			} else if (fds[k].revents & POLLPRI) {
+				log_debug("PSI trigger on %s fired", src->label);
+				src->fired = true;
+				src->watch_until_ms = now_ms + PRESSURE_WATCH_MS;
+				fired = true;
+			}
+		}
+	}
+	return fired;
+}
+
+const char *pressure_describe(const struct pressure *p, unsigned i, char *buf, unsigned len)
+{
+	return trigger_describe(&p->src[i].trigger, buf, len);
+}

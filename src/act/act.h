@@ -1,0 +1,54 @@
+/* Carrying a decision out. For each candidate, best first: ask the loop
+ * for a fresh decision right before the signal (memory may have come back,
+ * or the kill floor been crossed, while the scan ran), run the pre-kill
+ * hook, kill through kill.c, and on success the post-kill hook; a candidate
+ * that cannot be signalled (gone, EPERM) gives way to the next. It decides
+ * nothing itself: the decision and the candidates come in, what happened
+ * goes out, and the loop writes the record. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "act/hook.h"
+#include "act/kill.h"
+#include "acquire/scan.h"
+#include "parse/config.h"
+#include "types.h"
+
+struct act {
+	const struct config *cfg;
+	struct kill_ctx kill;
+	struct hooks *hooks;		/* the loop's: it reaps them */
+	struct scan *scan;		/* the loop's: for the victim's unit and cgroup */
+};
+
+/* What act asks of the loop, which alone may sample and decide. */
+struct act_callbacks {
+	/* A fresh sample and decision, right before a signal. */
+	struct decision (*recheck)(void *userdata);
+	/* While a victim is asked to exit after SIGTERM: true sends SIGKILL
+	 * at once (a fresh decision says ACTION_KILL). */
+	bool (*escalate)(void *userdata);
+	void *userdata;
+};
+
+enum act_status {
+	ACT_KILLED,		/* a victim was signalled and is gone */
+	ACT_FAILED,		/* signalled, but it did not go (or an error) */
+	ACT_RECOVERED,		/* the re-check found nothing to do any more */
+	ACT_NO_VICTIM,		/* every candidate refused the signal or vanished */
+};
+
+struct act_result {
+	enum act_status status;
+	const struct candidate *victim;	/* for ACT_KILLED and ACT_FAILED */
+	struct decision decision;	/* the decision as re-checked before the signal */
+	struct kill_outcome outcome;
+	int error;			/* kill_execute's return for ACT_FAILED */
+	struct proc_names names;	/* the victim's unit and cgroup */
+};
+
+/* Carry out decision d (ACTION_TERM or ACTION_KILL) on candidates[0..n),
+ * best first. Returns nothing; *res says what happened. */
+void act_carry_out(struct act *a, const struct decision *d, const struct candidate *candidates,
+		   unsigned n, const struct act_callbacks *cb, struct act_result *res);

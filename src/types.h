@@ -1,0 +1,219 @@
+/* The plain structs that travel between the stages: what acquire reads
+ * (samples of memory, pressure and processes), what decide concludes
+ * (candidates, the decision and its reason) and what act and tell are
+ * handed. Every stage includes this header; it includes no other header of
+ * oomguard's, so the includes of src/ can run one way. No functions. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- Memory: /proc/meminfo, /proc/vmstat, /proc/swaps, zram -------------- */
+
+struct meminfo {
+	uint64_t mem_total_kib;
+	uint64_t mem_free_kib;
+	uint64_t mem_available_kib;
+	uint64_t cached_kib;
+	uint64_t active_file_kib;
+	uint64_t inactive_file_kib;
+	uint64_t anon_pages_kib;
+	uint64_t shmem_kib;
+	uint64_t mlocked_kib;		/* locked pages: never swapped */
+	uint64_t swap_total_kib;
+	uint64_t swap_free_kib;
+	uint64_t zswap_kib;		/* RAM that zswap's pool takes (5.19+; else 0) */
+	uint64_t zswapped_kib;		/* swapped data that pool holds */
+};
+
+struct vmstat {
+	uint64_t oom_kill;		/* kernel OOM kills since boot (4.13+) */
+	uint64_t refault_file;		/* workingset_refault_file (5.9+), or workingset_refault */
+	uint64_t refault_anon;		/* workingset_refault_anon (5.9+) */
+	uint64_t pswpin;
+	uint64_t pswpout;
+	bool have_oom_kill;
+	bool have_refault;
+};
+
+/* zram devices oomguard follows; distributions set up one (zram-generator,
+ * zram-tools), a few per CPU at most. */
+#define ZRAM_MAX_DEVICES 16
+
+/* One zram swap device: its line of /proc/swaps, then its mm_stat. */
+struct zram_device {
+	unsigned id;			/* N of /dev/zramN */
+	uint64_t size_kib;		/* disksize, as /proc/swaps shows it */
+	uint64_t used_kib;		/* swapped data on it */
+	bool have_mm_stat;
+	uint64_t orig_bytes;		/* mm_stat: data stored, uncompressed */
+	uint64_t compr_bytes;		/* ... compressed */
+	uint64_t mem_used_bytes;	/* RAM the pool takes, overhead included */
+	uint64_t mem_limit_bytes;	/* 0: no limit */
+	uint64_t same_pages;		/* same-filled pages: stored without RAM */
+};
+
+/* Swap as /proc/swaps lists it, zram devices apart. */
+struct swaps {
+	uint64_t zram_total_kib;	/* Size of the zram swap devices */
+	uint64_t zram_used_kib;		/* Used on them */
+	struct zram_device zram[ZRAM_MAX_DEVICES];
+	unsigned n_zram;
+};
+
+/* ---- Pressure: /proc/pressure/memory and (later) cgroups' memory.pressure - */
+
+/* One line of a pressure file. Averages are kept in hundredths of a percent
+ * (the kernel prints two decimals), so no floating point is needed. */
+struct psi_line {
+	uint32_t avg10_centi;
+	uint32_t avg60_centi;
+	uint32_t avg300_centi;
+	uint64_t total_us;		/* cumulative stall time */
+};
+
+struct psi {
+	struct psi_line some;
+	struct psi_line full;
+};
+
+/* Pressure sources oomguard watches: the system's, and room for cgroups. */
+#define PRESSURE_MAX_SOURCES 4
+
+/* What one pressure source says at this sample: the exact stall over the
+ * last closed window, from the cumulative totals, and how long the watched
+ * line (--psi-metric) has been stalled at least --psi-threshold in every
+ * window without a break. */
+struct pressure_reading {
+	bool valid;			/* the file was read and parsed */
+	struct psi psi;			/* as read (averages for reports only) */
+	bool have_window;		/* a window has closed since the tracker started */
+	uint32_t some_centi;		/* stall of the last window, hundredths of % */
+	uint32_t full_centi;
+	uint32_t window_ms;		/* its length */
+	uint64_t run_ms;		/* stalled >= threshold this long; 0: not now */
+	uint64_t run_since_ms;		/* when that run began */
+};
+
+/* One sample of everything the decision reads. */
+struct sample {
+	uint64_t time_ms;		/* CLOCK_MONOTONIC of the meminfo read */
+	struct meminfo mi;
+	struct vmstat vm;
+	struct swaps swaps;
+	struct pressure_reading pressure[PRESSURE_MAX_SOURCES];
+	unsigned n_pressure;
+	bool have_vmstat;
+	bool sampled;			/* false until the first sample: read everything */
+};
+
+/* ---- Processes: /proc/PID/{stat,status,oom_score_adj,cmdline,cgroup} ------ */
+
+/* TASK_COMM_LEN is 16 today; 64 leaves room for kernels that lengthen it
+ * (kernel threads already show longer names in some trees). */
+#define PIDINFO_COMM_MAX 64
+
+/* PF_KTHREAD from include/linux/sched.h: the flags word in /proc/PID/stat
+ * (field 9) has it set for kernel threads. */
+#define PIDINFO_PF_KTHREAD 0x00200000u
+
+struct proc_sample {
+	pid_t pid;
+	pid_t ppid;
+	pid_t pgrp;
+	char state;			/* R, S, D, Z, ... */
+	unsigned flags;			/* task flags (PF_*) */
+	uint64_t starttime;		/* clock ticks after boot: identity with pid */
+	char comm[PIDINFO_COMM_MAX];	/* as the kernel has it, may hold spaces and ')' */
+	uid_t uid;			/* real uid */
+	bool has_mm;			/* status has VmRSS: not a kthread/zombie */
+	uint64_t rss_kib;		/* VmRSS = RssAnon + RssFile + RssShmem */
+	uint64_t swap_kib;		/* VmSwap */
+	uint64_t pte_kib;		/* VmPTE */
+	int oom_score_adj;		/* -1000..1000 */
+};
+
+/* The text a rule can match, besides comm. NULL when not read. */
+struct proc_text {
+	const char *cmdline;
+	const char *cgroup;
+	const char *unit;
+};
+
+/* Policy marks shown by --list. */
+#define MARK_PREFER	 0x1u
+#define MARK_AVOID	 0x2u
+#define MARK_ADJ_IGNORED 0x4u	/* --ignore-positive-adj zeroed a positive adj */
+
+struct candidate {
+	struct proc_sample proc;
+	long kernel_points;		/* oom_badness() as the kernel computes it */
+	long kernel_score;		/* /proc/PID/oom_score equivalent */
+	long points;			/* after policy: what oomguard ranks by */
+	long score;			/* points on the 0..2000 scale */
+	unsigned marks;
+};
+
+/* ---- The decision ---------------------------------------------------------- */
+
+enum action {
+	ACTION_NONE,
+	ACTION_TERM,			/* SIGTERM the victim */
+	ACTION_KILL,			/* SIGKILL the victim */
+};
+
+/* Why oomguard acts, from a fixed vocabulary that the kill record, the
+ * metrics and the hooks all carry (report_reason_name() spells them). */
+enum reason {
+	REASON_NONE,
+	REASON_FLOOR_TERM,		/* memory and swap at or below the term floors */
+	REASON_FLOOR_KILL,		/* ... at or below the kill floors */
+	REASON_PRESSURE,		/* stalled on memory, and memory is the cause */
+	REASON_ESCALATION,		/* SIGKILL after a SIGTERM that was not enough */
+};
+
+/* The four floors in KiB at the current totals. They are recomputed from
+ * every sample, so turning swap on or off while running moves them. */
+struct floors {
+	uint64_t mem_term_kib;
+	uint64_t mem_kill_kib;
+	uint64_t swap_term_kib;
+	uint64_t swap_kill_kib;
+};
+
+/* Swap as it really is: disk swap as the kernel counts it, zram bounded by
+ * the RAM that its compressed pages need (decide/capacity.c). */
+struct capacity {
+	uint64_t swap_total_kib;	/* disk swap + zram used + zram headroom */
+	uint64_t swap_free_kib;		/* disk swap free + zram headroom */
+	uint64_t disk_total_kib;	/* swap that is not zram */
+	uint64_t disk_free_kib;
+	uint64_t zram_size_kib;		/* zram disksize */
+	uint64_t zram_used_kib;		/* data swapped to zram */
+	uint64_t zram_headroom_kib;	/* what zram can still take */
+	uint64_t zram_ram_kib;		/* RAM its pool takes (mem_used_total) */
+	uint32_t zram_ratio_centi;	/* compression ratio now, x100; 0: unknown */
+	bool zram_ram_bound;		/* the headroom is bounded by RAM, not disksize */
+	uint64_t swapped_ram_kib;	/* RAM holding swapped pages: zram + zswap pools */
+};
+
+/* Evidence that memory, not I/O, causes a stall (decide/decide.c). */
+struct pressure_evidence {
+	uint32_t anon_centi;		/* anon + swapped_ram share of MemTotal */
+	uint32_t swap_used_centi;	/* used share of the effective swap */
+	uint64_t refault_kib_per_s;	/* working-set refaults during the stall */
+	uint64_t file_lru_kib;
+	bool short_of_memory;		/* the gate is open */
+};
+
+struct decision {
+	enum action action;
+	enum reason reason;
+	struct floors floors;		/* at this sample */
+	struct capacity cap;		/* swap as the floors counted it */
+	/* For REASON_PRESSURE: which source, its figures, the evidence. */
+	unsigned source;
+	struct pressure_reading pressure;
+	struct pressure_evidence evidence;
+};

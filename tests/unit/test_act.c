@@ -1,0 +1,262 @@
+/* Carrying a decision out (act_carry_out) against children this test forks,
+ * and only those: the re-check right before each signal, the move to the
+ * next candidate when one cannot be signalled, and the escalation while a
+ * victim ignores SIGTERM. The loop's callbacks are played by the test with
+ * decisions it makes up: the fake sensors. Every child dies with its
+ * parent (PR_SET_PDEATHSIG) and is reaped here. */
+#define _GNU_SOURCE	/* pipe2 */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "act/act.h"
+#include "fixture.h"
+#include "parse/pidinfo.h"
+
+static struct procfs proc = PROCFS_INIT;
+static struct scan scan;
+static struct hooks hooks = HOOKS_INIT;
+static struct config cfg;
+static struct act act;
+
+static void setup(void)
+{
+	cfg = CFG("--kill-timeout", "1",);
+	cr_assert_eq(procfs_open(&proc, "/proc"), 0);
+	cr_assert_eq(scan_open(&scan, &proc), 0);
+	act.cfg = &cfg;
+	act.hooks = &hooks;
+	act.scan = &scan;
+	cr_assert_eq(kill_init(&act.kill, &proc, NULL), 0);
+}
+
+static void teardown(void)
+{
+	kill_close(&act.kill);
+	scan_close(&scan);
+	procfs_close(&proc);
+	config_free(&cfg);
+}
+
+TestSuite(act, .init = setup, .fini = teardown);
+
+/* A child that waits to be killed; with ignore_term, SIGTERM does nothing. */
+static pid_t spawn(bool ignore_term)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		if (ignore_term)
+			signal(SIGTERM, SIG_IGN);
+		close(ready[0]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+/* The candidate a scan would hand over for pid. */
+static struct candidate candidate_of(pid_t pid)
+{
+	struct candidate c = { 0 };
+	char path[64], buf[2048];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	cr_assert_not_null(fixture_read(path, buf, sizeof(buf)));
+	cr_assert_eq(pidinfo_parse_stat(buf, &c.proc), 0);
+	return c;
+}
+
+/* What signal ended pid; 0 when it is still alive (it is then killed). */
+static int reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return 0;
+	}
+	return WIFSIGNALED(status) ? WTERMSIG(status) : -1;
+}
+
+/* The fake loop: each re-check and escalation returns the next decision of
+ * a script, and counts the calls. */
+struct script {
+	struct decision recheck[4];
+	unsigned n_recheck, rechecks;
+	bool escalate_after;		/* escalate() says yes from its 3rd call */
+	unsigned escalations;
+};
+
+static struct decision fake_recheck(void *userdata)
+{
+	struct script *s = userdata;
+	unsigned i = s->rechecks < s->n_recheck ? s->rechecks : s->n_recheck - 1;
+
+	s->rechecks++;
+	return s->recheck[i];
+}
+
+static bool fake_escalate(void *userdata)
+{
+	struct script *s = userdata;
+
+	return s->escalate_after && ++s->escalations >= 3;
+}
+
+static const struct decision term = { .action = ACTION_TERM, .reason = REASON_PRESSURE };
+static const struct decision kill_now = { .action = ACTION_KILL, .reason = REASON_FLOOR_KILL };
+static const struct decision nothing = { .action = ACTION_NONE };
+
+Test(act, kills_the_best_candidate_and_reports_it)
+{
+	pid_t a = spawn(false), b = spawn(false);
+	struct candidate c[2] = { candidate_of(a), candidate_of(b) };
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	act_carry_out(&act, &term, c, 2, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_assert_not_null(res.victim);
+	cr_expect_eq(res.victim->proc.pid, a);
+	cr_expect_eq(res.decision.reason, REASON_PRESSURE);
+	cr_expect_eq(res.outcome.last_signal, SIGTERM);
+	cr_expect(res.outcome.exited);
+	cr_expect_eq(s.rechecks, 1, "one re-check, right before the signal");
+	cr_expect_eq(reap(a), SIGTERM);
+	cr_expect_eq(reap(b), 0, "one shortage, one victim");
+}
+
+Test(act, a_candidate_that_is_gone_gives_way_to_the_next)
+{
+	pid_t gone = spawn(false), b = spawn(false);
+	struct candidate c[2] = { candidate_of(gone), candidate_of(b) };
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	kill(gone, SIGKILL);
+	cr_assert_eq(waitpid(gone, NULL, 0), gone);
+	act_carry_out(&act, &term, c, 2, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_assert_not_null(res.victim);
+	cr_expect_eq(res.victim->proc.pid, b);
+	cr_expect_eq(s.rechecks, 2, "memory is judged again before each candidate");
+	cr_expect_eq(reap(b), SIGTERM);
+}
+
+Test(act, a_reused_pid_is_never_signalled)
+{
+	pid_t b = spawn(false), self = getpid();
+	struct candidate c[2] = { candidate_of(self), candidate_of(b) };
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	/* The first candidate names this very test process with another
+	 * start time, as a pid reused since the scan would. */
+	c[0].proc.starttime += 1;
+	act_carry_out(&act, &term, c, 2, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect_eq(res.victim->proc.pid, b);
+	cr_expect_eq(reap(b), SIGTERM);
+}
+
+Test(act, memory_back_before_the_signal_kills_nothing)
+{
+	pid_t a = spawn(false);
+	struct candidate c = candidate_of(a);
+	struct script s = { .recheck = { nothing }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	act_carry_out(&act, &term, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_RECOVERED);
+	cr_expect_null(res.victim);
+	cr_expect_eq(res.outcome.last_signal, 0);
+	cr_expect_eq(reap(a), 0, "still alive");
+}
+
+Test(act, a_floor_crossed_before_the_signal_sends_sigkill_at_once)
+{
+	pid_t a = spawn(true);
+	struct candidate c = candidate_of(a);
+	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	act_carry_out(&act, &term, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect_eq(res.decision.reason, REASON_FLOOR_KILL);
+	cr_expect_eq(res.outcome.last_signal, SIGKILL);
+	cr_expect_eq(res.outcome.escalation, KILL_ESCALATION_NONE);
+	cr_expect_eq(reap(a), SIGKILL);
+}
+
+Test(act, the_loop_is_asked_while_a_victim_ignores_sigterm)
+{
+	pid_t a = spawn(true);
+	struct candidate c = candidate_of(a);
+	struct script s = { .recheck = { term }, .n_recheck = 1, .escalate_after = true };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	act_carry_out(&act, &term, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect_eq(res.outcome.last_signal, SIGKILL);
+	cr_expect_eq(res.outcome.escalation, KILL_ESCALATION_FLOOR);
+	cr_expect_eq(s.escalations, 3, "SIGKILL as soon as the loop said so, not at the timeout");
+	cr_expect_eq(reap(a), SIGKILL);
+}
+
+Test(act, the_kill_timeout_escalates_without_the_loop)
+{
+	pid_t a = spawn(true);
+	struct candidate c = candidate_of(a);
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	act_carry_out(&act, &term, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect_eq(res.outcome.last_signal, SIGKILL);
+	cr_expect_eq(res.outcome.escalation, KILL_ESCALATION_TIMEOUT);
+	cr_expect_geq(res.outcome.waited_ms, 1000);
+	cr_expect_eq(reap(a), SIGKILL);
+}
+
+Test(act, no_candidate_left_is_said)
+{
+	pid_t gone = spawn(false);
+	struct candidate c = candidate_of(gone);
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	kill(gone, SIGKILL);
+	cr_assert_eq(waitpid(gone, NULL, 0), gone);
+	act_carry_out(&act, &term, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_NO_VICTIM);
+	cr_expect_null(res.victim);
+}

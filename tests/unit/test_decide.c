@@ -1,0 +1,284 @@
+/* The shortage decision: sequences of samples in, actions and reasons out.
+ * Pressure readings come from a real stall tracker fed PSI totals, as the
+ * pressure module feeds it. */
+#include <criterion/criterion.h>
+
+#include "decide/decide.h"
+#include "fixture.h"
+#include "parse/stall.h"
+
+#define MIB 1024ULL
+
+/* A machine of 1000 MiB whose anon fills 80 % of RAM and whose disk swap
+ * is half used: memory is clearly the cause of any stall. */
+static struct sample short_of_memory(void)
+{
+	struct sample s = { 0 };
+
+	s.mi.mem_total_kib = 1000 * MIB;
+	s.mi.mem_available_kib = 300 * MIB;
+	s.mi.anon_pages_kib = 800 * MIB;
+	s.mi.active_file_kib = 60 * MIB;
+	s.mi.inactive_file_kib = 40 * MIB;
+	s.mi.swap_total_kib = 1000 * MIB;
+	s.mi.swap_free_kib = 500 * MIB;
+	s.have_vmstat = true;
+	s.vm.have_refault = true;
+	s.n_pressure = 1;
+	return s;
+}
+
+/* An I/O-heavy but healthy machine: little anon, a big busy cache, swap
+ * unused. nohang killed bees (btrfs dedup) on one like it (nohang #25). */
+static struct sample io_bound(void)
+{
+	struct sample s = short_of_memory();
+
+	s.mi.anon_pages_kib = 200 * MIB;
+	s.mi.active_file_kib = 400 * MIB;
+	s.mi.inactive_file_kib = 300 * MIB;
+	s.mi.swap_free_kib = 990 * MIB;
+	return s;
+}
+
+struct run {
+	struct config cfg;
+	struct decide_state st;
+	struct stall_tracker stall;
+	struct sample s;
+	uint64_t some_us, full_us, now;
+};
+
+static void run_start(struct run *r, struct sample s)
+{
+	decide_init(&r->st, 4);
+	stall_init(&r->stall, r->cfg.psi_threshold_centi, r->cfg.psi_metric == PSI_METRIC_FULL, 500);
+	r->s = s;
+	r->some_us = r->full_us = 0;
+	r->now = 100000;
+}
+
+/* Advance ms milliseconds in 100 ms ticks, stalled pct percent of the time
+ * ("some" as much), refaulting refault_pages per tick. Returns the
+ * decision of the first tick that acted, or of the last tick. */
+static struct decision run_for(struct run *r, unsigned ms, unsigned pct, uint64_t refault_pages)
+{
+	struct decision d = { 0 };
+
+	for (unsigned t = 0; t < ms; t += 100) {
+		r->now += 100;
+		r->some_us += 100000ULL * pct / 100;
+		r->full_us += 100000ULL * pct / 100;
+		r->s.vm.refault_file += refault_pages;
+		r->s.time_ms = r->now;
+		r->s.pressure[0].valid = true;
+		stall_feed(&r->stall, r->now, r->some_us, r->full_us);
+		stall_describe(&r->stall, &r->s.pressure[0]);
+		d = decide_shortage(&r->st, &r->cfg, &r->s);
+		if (d.action != ACTION_NONE)
+			return d;
+	}
+	return d;
+}
+
+/* The run's time in ms (from its start) at which the first kill came, or 0. */
+static uint64_t kill_at(struct run *r, uint64_t t0, unsigned ms, unsigned pct)
+{
+	struct decision d = run_for(r, ms, pct, 0);
+
+	return d.action == ACTION_NONE ? 0 : r->now - t0;
+}
+
+Test(decide, floors_come_first)
+{
+	struct run r = { .cfg = CFG() };
+	struct decision d;
+
+	run_start(&r, short_of_memory());
+	r.s.mi.mem_available_kib = 40 * MIB;
+	r.s.mi.swap_free_kib = 40 * MIB;
+	d = run_for(&r, 100, 0, 0);
+	cr_expect_eq(d.action, ACTION_KILL);
+	cr_expect_eq(d.reason, REASON_FLOOR_KILL);
+	cr_expect_eq(d.floors.mem_kill_kib, 50 * MIB);
+	r.s.mi.swap_free_kib = 90 * MIB;
+	d = run_for(&r, 100, 0, 0);
+	cr_expect_eq(d.action, ACTION_TERM);
+	cr_expect_eq(d.reason, REASON_FLOOR_TERM);
+	cr_expect_eq(d.cap.swap_free_kib, 90 * MIB);
+	config_free(&r.cfg);
+}
+
+Test(decide, sustained_stall_with_memory_short_is_a_pressure_kill)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+	struct decision d;
+	uint64_t t0;
+
+	run_start(&r, short_of_memory());
+	cr_expect_eq(run_for(&r, 3000, 0, 0).action, ACTION_NONE);
+	t0 = r.now;
+	d = run_for(&r, 10000, 50, 0);
+	cr_expect_eq(d.action, ACTION_TERM);
+	cr_expect_eq(d.reason, REASON_PRESSURE);
+	/* 2 s of run, counted from the latest the stall can have begun in its
+	 * first window to the earliest it can have ended in its last: with
+	 * half of each window stalled that takes about a window more (here
+	 * the first window to close held 400 ms of the stall, 200 ms stalled). */
+	cr_expect_eq(r.now - t0, 2600, "%llu", (unsigned long long)(r.now - t0));
+	cr_expect_eq(d.source, 0);
+	cr_expect_geq(d.pressure.run_ms, 2000);
+	cr_expect_eq(d.pressure.full_centi, 5000);
+	cr_expect(d.evidence.short_of_memory);
+	cr_expect_eq(d.evidence.anon_centi, 8000);
+	cr_expect_eq(d.evidence.swap_used_centi, 5000);
+	config_free(&r.cfg);
+}
+
+Test(decide, a_stall_shorter_than_the_duration_never_kills)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+	uint64_t t0;
+
+	run_start(&r, short_of_memory());
+	run_for(&r, 1000, 0, 0);
+	t0 = r.now;
+	cr_expect_eq(kill_at(&r, t0, 1500, 100), 0, "1.5 s of full stall: under 2 s");
+	cr_expect_eq(kill_at(&r, t0, 20000, 0), 0, "it stopped: nothing afterwards either");
+	/* Stalls that come and go never add up: each run starts afresh once a
+	 * whole window (two windows of pause always hold one) is quiet. */
+	for (int i = 0; i < 10; i++) {
+		cr_expect_eq(kill_at(&r, t0, 1500, 100), 0, "burst %d", i);
+		cr_expect_eq(kill_at(&r, t0, 1000, 5), 0);
+	}
+	config_free(&r.cfg);
+}
+
+Test(decide, stall_below_the_threshold_never_kills)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+
+	run_start(&r, short_of_memory());
+	cr_expect_eq(run_for(&r, 60000, 19, 0).action, ACTION_NONE);
+	config_free(&r.cfg);
+}
+
+Test(decide, stall_with_plenty_of_memory_never_kills)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+
+	run_start(&r, io_bound());
+	/* Even a thrashing cache: little anon means a kill would free little. */
+	cr_expect_eq(run_for(&r, 60000, 99, 5000).action, ACTION_NONE);
+	config_free(&r.cfg);
+}
+
+Test(decide, threshold_zero_turns_pressure_kills_off)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "0",) };
+
+	run_start(&r, short_of_memory());
+	cr_expect_eq(run_for(&r, 60000, 100, 0).action, ACTION_NONE);
+	config_free(&r.cfg);
+}
+
+/* The thrash of the issue: zram-only swap, file cache thrashing. zram used
+ * to be left out of "swap filling", so only a nearly empty file LRU could
+ * open the gate, 20-30 s late. zram's data counts as swap used now. */
+Test(decide, zram_filling_opens_the_gate)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+	struct sample s = short_of_memory();
+	struct zram_device *z = &s.swaps.zram[0];
+	struct decision d;
+
+	s.mi.swap_total_kib = 256 * MIB;
+	s.mi.swap_free_kib = 200 * MIB;
+	s.mi.anon_pages_kib = 560 * MIB;
+	s.mi.active_file_kib = 100 * MIB;
+	s.mi.inactive_file_kib = 100 * MIB;
+	s.swaps.n_zram = 1;
+	s.swaps.zram_total_kib = z->size_kib = 256 * MIB;
+	s.swaps.zram_used_kib = z->used_kib = 56 * MIB;
+	z->have_mm_stat = true;
+	z->orig_bytes = 56 * MIB * 1024;
+	z->mem_used_bytes = 28 * MIB * 1024;
+	run_start(&r, s);
+	d = run_for(&r, 5000, 80, 0);
+	cr_expect_eq(d.reason, REASON_PRESSURE);
+	cr_expect_geq(d.evidence.swap_used_centi, 2000, "56 MiB of 256 used");
+	config_free(&r.cfg);
+}
+
+/* Refaults count from the start of the run: the evidence of the stall
+ * itself, not of what happened before it. */
+Test(decide, refaults_count_from_the_start_of_the_run)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+	struct sample s = short_of_memory();
+	struct decision d;
+
+	/* No swap in use: only thrashing can open the gate. */
+	s.mi.swap_free_kib = s.mi.swap_total_kib;
+	run_start(&r, s);
+	run_for(&r, 5000, 0, 100000);	/* a huge burst of refaults, long ago */
+	d = run_for(&r, 5000, 80, 10);
+	cr_expect_eq(d.action, ACTION_NONE, "40 KiB/s of refaults is no thrash: %llu",
+		     (unsigned long long)d.evidence.refault_kib_per_s);
+	/* 100 MiB file LRU re-read at 10 MiB a tick: 100 %/s. */
+	run_for(&r, 1000, 0, 0);
+	d = run_for(&r, 5000, 80, 2560);
+	cr_expect_eq(d.reason, REASON_PRESSURE);
+	cr_expect_geq(d.evidence.refault_kib_per_s, 100 * MIB - 1);
+	config_free(&r.cfg);
+}
+
+Test(decide, memory_gate_rules)
+{
+	struct sample s = short_of_memory();
+	struct capacity cap = { .swap_total_kib = 1000 * MIB, .swap_free_kib = 500 * MIB };
+	struct pressure_evidence ev;
+
+	cr_expect(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
+	s = io_bound();
+	cap.swap_free_kib = 990 * MIB;
+	cr_expect_not(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
+	/* Thrashing page cache alone, with little anon: still not a memory
+	 * shortage that a kill would fix. */
+	cr_expect_not(decide_memory_is_short(&s.mi, &cap, 1000000, 5000, 4, &ev));
+	/* Anon dominates, no swap, but the file LRU is re-read at 40 %/s:
+	 * MemAvailable may look fine, the cache is thrashing. */
+	s.mi.anon_pages_kib = 700 * MIB;
+	s.mi.active_file_kib = 150 * MIB;
+	s.mi.inactive_file_kib = 100 * MIB;
+	cap.swap_total_kib = cap.swap_free_kib = 0;
+	cr_expect(decide_memory_is_short(&s.mi, &cap, 128000, 5000, 4, &ev),
+		  "500 MiB refaulted in 5 s of a 250 MiB LRU");
+	cr_expect_not(decide_memory_is_short(&s.mi, &cap, 1000, 5000, 4, &ev),
+		      "a few refaults are normal");
+	/* Anon dominates and swap is filling. */
+	cap.swap_total_kib = 1000 * MIB;
+	cap.swap_free_kib = 850 * MIB;
+	cr_expect(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
+	cap.swap_free_kib = 950 * MIB;
+	cr_expect_not(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
+	/* Nothing left in the file LRU. */
+	s.mi.active_file_kib = s.mi.inactive_file_kib = 2 * MIB;
+	cr_expect(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
+	/* zram's pool is anon memory too: 400 MiB anon + 150 MiB of pool. */
+	s = short_of_memory();
+	s.mi.anon_pages_kib = 400 * MIB;
+	cap.swapped_ram_kib = 150 * MIB;
+	cap.swap_free_kib = 500 * MIB;
+	cr_expect(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
+	cr_expect_eq(ev.anon_centi, 5500);
+}
+
+Test(decide, reason_names)
+{
+	cr_expect_str_eq(decide_reason_name(REASON_NONE), "none");
+	cr_expect_str_eq(decide_reason_name(REASON_FLOOR_TERM), "floor-term");
+	cr_expect_str_eq(decide_reason_name(REASON_FLOOR_KILL), "floor-kill");
+	cr_expect_str_eq(decide_reason_name(REASON_PRESSURE), "pressure");
+	cr_expect_str_eq(decide_reason_name(REASON_ESCALATION), "escalation");
+}

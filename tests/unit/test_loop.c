@@ -1,0 +1,147 @@
+/* Ticks of the daemon loop on fixture trees standing in for /proc: the
+ * files are rewritten between ticks (the fake sensors), the clock is the
+ * test's, and --dryrun keeps every signal away (the pids of a fixture name
+ * other processes here). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "fixture.h"
+#include "loop.h"
+
+static struct loop loop;
+static struct procfs procfs = PROCFS_INIT;
+static struct config cfg;		/* the loop keeps a pointer to it */
+
+/* A copy of tests/fixtures/lowmem whose meminfo the test may rewrite. */
+static char *copy_lowmem(void)
+{
+	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
+	char cmd[2048];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/lowmem/.' '%s'", getenv("OOMGUARD_FIXTURES"), dir);
+	cr_assert_eq(system(cmd), 0);
+	return dir;
+}
+
+/* meminfo of a 2 GiB machine with 30 % available, 80 % of RAM anon and
+ * half of its 1 GiB swap used: no floor is near, memory would explain a
+ * stall. */
+static void write_busy_meminfo(const char *dir)
+{
+	fixture_puts(dir, "meminfo",
+		     "MemTotal:        2015232 kB\nMemFree:          300000 kB\n"
+		     "MemAvailable:     604569 kB\nCached:           300000 kB\n"
+		     "Active(file):     150000 kB\nInactive(file):   100000 kB\n"
+		     "SwapTotal:       1048572 kB\nSwapFree:         524286 kB\n"
+		     "AnonPages:       1612185 kB\n");
+}
+
+static void write_pressure(const char *dir, uint64_t some_us, uint64_t full_us)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+		 "some avg10=0.00 avg60=0.00 avg300=0.00 total=%llu\n"
+		 "full avg10=0.00 avg60=0.00 avg300=0.00 total=%llu\n",
+		 (unsigned long long)some_us, (unsigned long long)full_us);
+	fixture_puts(dir, "pressure/memory", text);
+}
+
+static void start(const char *dir, const char *const *args)
+{
+	cfg = fixture_config(args);
+	cfg.procfs_path = dir;
+	cr_assert_eq(procfs_open(&procfs, dir), 0);
+	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
+}
+
+static void stop(char *dir)
+{
+	loop_close(&loop);
+	procfs_close(&procfs);
+	config_free(&cfg);
+	fixture_destroy(dir);
+}
+
+Test(loop, a_floor_crossing_picks_the_kernels_victim)
+{
+	char *dir = copy_lowmem();
+
+	start(dir, (const char *const[]){ "--dryrun", "-r", "0", NULL });
+	cr_assert_eq(loop_tick(&loop, 1000), 0);
+	cr_expect_eq(loop.last.action, ACTION_KILL);
+	cr_expect_eq(loop.last.reason, REASON_FLOOR_KILL);
+	cr_expect_eq(loop.dryrun_last_pid, 4242, "the leaky app, as the kernel would pick");
+	cr_expect_eq(loop.sel.n_best, 3, "candidates kept for the next-candidate path");
+	cr_expect(strstr(loop.trigger_text, "kill floor 5.00%") != NULL, "%s", loop.trigger_text);
+	stop(dir);
+}
+
+Test(loop, a_machine_with_room_does_nothing)
+{
+	char *dir = copy_lowmem();
+
+	write_busy_meminfo(dir);
+	start(dir, (const char *const[]){ "--dryrun", "-r", "0", NULL });
+	cr_assert_eq(loop_tick(&loop, 1000), 0);
+	cr_expect_eq(loop.last.action, ACTION_NONE);
+	cr_expect_eq(loop.dryrun_last_pid, 0);
+	cr_expect_eq(loop.last.cap.swap_free_kib, 524286);
+	stop(dir);
+}
+
+/* The stall as it happens: totals rewritten every 100 ms tick; a 1.5 s
+ * burst passes, then a stall that lasts ends in a pressure kill once it has
+ * lasted --psi-duration, and not before. */
+Test(loop, a_sustained_stall_and_not_a_burst_leads_to_a_pressure_kill)
+{
+	char *dir = copy_lowmem();
+	uint64_t now = 10000, some = 5000000, full = 1000000, first_kill = 0;
+
+	write_busy_meminfo(dir);
+	write_pressure(dir, some, full);
+	start(dir, (const char *const[]){ "--dryrun", "-r", "0", "--psi-duration", "2", NULL });
+	for (int t = 0; t < 100; t++, now += 100) {
+		/* 0-1 s quiet, 1-2.5 s all stalled, 2.5-4 s quiet, then stalled. */
+		bool stalled = (t >= 10 && t < 25) || t >= 40;
+
+		if (stalled) {
+			some += 100000;
+			full += 100000;
+		}
+		write_pressure(dir, some, full);
+		cr_assert_eq(loop_tick(&loop, now), 0);
+		if (loop.last.action != ACTION_NONE && !first_kill)
+			first_kill = now;
+	}
+	cr_expect_eq(loop.last.reason, REASON_PRESSURE);
+	cr_expect_eq(loop.dryrun_last_pid, 4242);
+	cr_expect_geq(first_kill, 10000 + 4000 + 2000, "not the burst; 2 s into the stall at least");
+	cr_expect_leq(first_kill, 10000 + 4000 + 2000 + 600, "and within a window of it");
+	cr_expect(strstr(loop.trigger_text, "PSI full 100.00% >= 20.00%") != NULL, "%s",
+		  loop.trigger_text);
+	stop(dir);
+}
+
+Test(loop, pressure_without_a_memory_shortage_kills_nothing)
+{
+	char *dir = copy_lowmem();
+	uint64_t now = 10000, some = 0, full = 0;
+
+	/* Lots of cache, little anon, swap unused: an I/O-bound machine. */
+	fixture_puts(dir, "meminfo",
+		     "MemTotal:        2015232 kB\nMemFree:          300000 kB\n"
+		     "MemAvailable:    1200000 kB\nActive(file):     700000 kB\n"
+		     "Inactive(file):   500000 kB\nSwapTotal:       1048572 kB\n"
+		     "SwapFree:        1048572 kB\nAnonPages:        400000 kB\n");
+	start(dir, (const char *const[]){ "--dryrun", "-r", "0", NULL });
+	for (int t = 0; t < 200; t++, now += 100) {
+		some += 100000;
+		full += 90000;
+		write_pressure(dir, some, full);
+		cr_assert_eq(loop_tick(&loop, now), 0);
+		cr_assert_eq(loop.last.action, ACTION_NONE, "tick %d", t);
+	}
+	stop(dir);
+}
