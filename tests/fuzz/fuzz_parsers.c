@@ -58,12 +58,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		struct vmstat vm;
 		struct swaps sw;
-		uint64_t kib;
+		struct zram_device dev = { 0 };
 
 		vmstat_parse(buf, &vm);
-		if (zram_parse_swaps(buf, &sw) == 0 && sw.zram_used_kib > sw.zram_total_kib)
+		if (zram_parse_swaps(buf, &sw) == 0) {
+			if (sw.zram_used_kib > sw.zram_total_kib || sw.n_zram > ZRAM_MAX_DEVICES)
+				abort();
+			for (unsigned i = 0; i < sw.n_zram; i++)
+				if (sw.zram[i].used_kib > sw.zram[i].size_kib)
+					abort();
+		}
+		if (zram_parse_mm_stat(buf, &dev) == 0 && !dev.have_mm_stat)
 			abort();
-		zram_parse_mm_stat(buf, &kib);
 	}
 #else
 #error "define one FUZZ_ target"
