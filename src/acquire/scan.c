@@ -102,7 +102,10 @@ static int read_process(struct scan *s, const char *name, struct proc_sample *p,
 	n = procfs_read_file(pid_fd, "stat", s->stat_buf, sizeof(s->stat_buf));
 	if (n < 0)
 		return vanished(n) ? -ENOENT : -EINVAL;
-	if (pidinfo_parse_stat(s->stat_buf, p) < 0) {
+	r = pidinfo_parse_stat(s->stat_buf, p);
+	if (r == -ESRCH)
+		return -ENOENT;	/* reaped while the kernel printed stat */
+	if (r < 0) {
 		log_debug("scan: %s/stat: malformed, skipped", name);
 		return -EINVAL;
 	}

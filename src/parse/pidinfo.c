@@ -27,6 +27,7 @@ int pidinfo_parse_stat(const char *buf, struct proc_sample *out)
 	uint64_t value;
 	int64_t svalue;
 	size_t comm_len;
+	bool released;
 
 	if (!open || !close || close < open)
 		return -EINVAL;
@@ -50,9 +51,15 @@ int pidinfo_parse_stat(const char *buf, struct proc_sample *out)
 		return -EINVAL;
 	out->ppid = (pid_t)svalue;
 	p = end + 1;
-	if (strutil_parse_i64(p, &end, 0, INT_MAX, &svalue) < 0 || *end != ' ')
+	if (strutil_parse_i64(p, &end, -1, INT_MAX, &svalue) < 0 || *end != ' ')
 		return -EINVAL;
 	out->pgrp = (pid_t)svalue;
+	/* The kernel prints ppid 0, pgrp -1 and session -1 when the task was
+	 * released (reaped) while it printed the line: do_task_stat() then
+	 * finds no sighand to read them under. Nowhere else is pgrp -1. */
+	released = svalue == -1;
+	if (released && (out->ppid != 0 || strncmp(end + 1, "-1 ", 3) != 0))
+		return -EINVAL;
 	if (!(p = skip_fields(end + 1, 3)))	/* 6..8 */
 		return -EINVAL;
 	if (strutil_parse_u64(p, &end, UINT_MAX, &value) < 0 || *end != ' ')
@@ -63,7 +70,7 @@ int pidinfo_parse_stat(const char *buf, struct proc_sample *out)
 	if (strutil_parse_u64(p, &end, UINT64_MAX, &out->starttime) < 0 ||
 	    (*end != ' ' && *end != '\n' && *end != '\0'))
 		return -EINVAL;
-	return 0;
+	return released ? -ESRCH : 0;
 }
 
 /* "VmRSS:\t   12345 kB" -> 12345. */

@@ -13,7 +13,9 @@
  *   1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 ... 22:starttime ...
  * comm is taken between the first '(' and the LAST ')', so names holding
  * ") " cannot shift the fields. Fills pid, comm, state, ppid, pgrp, flags,
- * starttime. Returns 0 or -EINVAL. */
+ * starttime. Returns 0, -ESRCH (a whole line of a task the kernel released
+ * while printing it: ppid 0, pgrp and session -1; the process is gone) or
+ * -EINVAL. */
 int pidinfo_parse_stat(const char *buf, struct proc_sample *out);
 
 /* Parse /proc/PID/status for Uid (real), VmRSS, VmSwap and VmPTE:

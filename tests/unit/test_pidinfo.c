@@ -61,6 +61,30 @@ Test(pidinfo, stat_truncated_or_garbage)
 	cr_expect_eq(pidinfo_parse_stat("42 (x) S 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 -7", &p), -EINVAL);
 }
 
+/* /proc/PID/stat of a fork child reaped while the kernel printed it, seen
+ * under fork churn on Linux 6.18: do_task_stat() found no sighand (the task
+ * was released), so ppid, pgrp and session stayed at their 0, -1, -1. */
+static const char reaped_stat[] =
+	"997 (test_robust) X 0 -1 -1 0 -1 4194380 28 0 0 0 0 0 0 0 20 0 0 0 170228 "
+	"0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+
+Test(pidinfo, stat_of_a_task_reaped_mid_read_is_gone)
+{
+	struct proc_sample p;
+
+	cr_expect_eq(pidinfo_parse_stat(reaped_stat, &p), -ESRCH);
+	/* Only the kernel's exact sentinels, on a whole line, mean gone. */
+	cr_expect_eq(pidinfo_parse_stat("997 (x) X 0 -1 -1 0 -1", &p), -EINVAL, "truncated");
+	cr_expect_eq(pidinfo_parse_stat("42 (x) S 1 -1 -1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7", &p),
+		     -EINVAL, "ppid not 0");
+	cr_expect_eq(pidinfo_parse_stat("42 (x) S 0 -1 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7", &p),
+		     -EINVAL, "session not -1");
+	cr_expect_eq(pidinfo_parse_stat("42 (x) S 0 -2 -1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7", &p),
+		     -EINVAL);
+	cr_expect_eq(pidinfo_parse_stat("42 (x) S 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7", &p), 0);
+	cr_expect_eq(p.pgrp, 42);
+}
+
 static const char status_capture[] =
 	"Name:\tbash\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t7441\nNgid:\t0\nPid:\t7441\n"
 	"PPid:\t7440\nTracerPid:\t0\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\t0\t0\t0\n"

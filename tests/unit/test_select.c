@@ -200,6 +200,43 @@ Test(select, malformed_and_vanishing_files_are_skipped)
 	fixture_destroy(root);
 }
 
+/* The stat text of a task the kernel released while printing it (pgrp and
+ * session -1, ppid 0): the process is gone, not malformed, and never a
+ * candidate even though its other files still read. */
+Test(select, stat_of_a_reaped_task_counts_as_vanished)
+{
+	char *root = fixture_create(4194304, 100000, 0, 0);
+	struct fake_proc good = { .pid = 10, .comm = "good", .rss_kib = 100 };
+	struct fake_proc reaped = { .pid = 997, .comm = "test_robust", .rss_kib = 900000 };
+	struct procfs procfs = PROCFS_INIT;
+	static struct scan scan;
+	struct selection sel;
+	struct config cfg;
+	char *argv[] = { (char *)"oomguard", NULL };
+	char err[256], dir[1100];
+
+	fixture_add(root, &good);
+	fixture_add(root, &reaped);
+	snprintf(dir, sizeof(dir), "%s/997", root);
+	fixture_puts(dir, "stat", "997 (test_robust) X 0 -1 -1 0 -1 4194380 28 0 0 0 0 0 0 0 20 0 0 0 "
+			   "170228 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+	cr_assert_eq(config_parse(&cfg, 1, argv, err, sizeof(err)), 0);
+	cr_assert_eq(procfs_open(&procfs, root), 0);
+	cr_assert_eq(scan_open(&scan, &procfs), 0);
+	select_init(&sel, &cfg, getpid(), 4194304 / 4, 4);
+	cr_assert_eq(scan_each(&scan, select_visit, &sel), 0);
+	cr_expect_eq(scan.stats.entries, 2);
+	cr_expect_eq(scan.stats.processes, 1);
+	cr_expect_eq(scan.stats.vanished, 1);
+	cr_expect_eq(scan.stats.malformed, 0);
+	cr_expect_eq(sel.n_best, 1);
+	cr_expect_eq(sel.best[0].proc.pid, 10);
+	scan_close(&scan);
+	procfs_close(&procfs);
+	config_free(&cfg);
+	fixture_destroy(root);
+}
+
 Test(select, keeps_the_best_eight_in_order)
 {
 	struct selection sel;
