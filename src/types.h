@@ -198,13 +198,20 @@ struct capacity {
 	uint64_t swapped_ram_kib;	/* RAM holding swapped pages: zram + zswap pools */
 };
 
-/* Evidence that memory, not I/O, causes a stall (decide/decide.c). */
+/* Why a stall will not end by itself (decide/decide.c). */
+enum pressure_cause {
+	CAUSE_NONE,
+	CAUSE_THRASHING,		/* the working set is read back as fast as it is evicted */
+	CAUSE_SLOW_SWAP,		/* disk swap keeps filling while everything waits */
+};
+
+/* Evidence that memory causes a stall, and that a kill would end it. */
 struct pressure_evidence {
 	uint32_t anon_centi;		/* anon + swapped_ram share of MemTotal */
-	uint32_t swap_used_centi;	/* used share of the effective swap */
-	uint64_t refault_kib_per_s;	/* working-set refaults during the stall */
-	uint64_t file_lru_kib;
-	bool short_of_memory;		/* the gate is open */
+	uint64_t refault_kib_per_s;	/* working-set refaults (file + anon) during the stall */
+	uint32_t refault_permille_per_s; /* ... in thousandths of anon + file LRU */
+	uint64_t disk_swapped_kib;	/* disk swap filled during the stall */
+	enum pressure_cause cause;	/* CAUSE_NONE: the gate is shut */
 };
 
 struct decision {

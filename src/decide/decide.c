@@ -32,34 +32,34 @@ static uint32_t centi_of(uint64_t part, uint64_t total)
 }
 
 bool decide_memory_is_short(const struct meminfo *mi, const struct capacity *cap,
-			    uint64_t refault_pages, uint64_t elapsed_ms, unsigned page_kib,
+			    const struct run_figures *run, unsigned duration_ms, unsigned page_kib,
 			    struct pressure_evidence *ev)
 {
 	uint64_t anon = mi->anon_pages_kib + cap->swapped_ram_kib;
-	uint64_t swap_used = cap->swap_total_kib - cap->swap_free_kib;
-	bool swap_filling, thrashing = false;
+	uint64_t evictable = mi->anon_pages_kib + mi->active_file_kib + mi->inactive_file_kib;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->file_lru_kib = mi->active_file_kib + mi->inactive_file_kib;
+	ev->disk_swapped_kib = run->disk_swapped_kib;
 	if (mi->mem_total_kib == 0)
 		return false;
 	ev->anon_centi = centi_of(anon, mi->mem_total_kib);
-	ev->swap_used_centi = cap->swap_total_kib ? centi_of(swap_used, cap->swap_total_kib) : 0;
-	if (elapsed_ms > 0)
-		ev->refault_kib_per_s = refault_pages * page_kib * 1000 / elapsed_ms;
+	if (run->elapsed_ms > 0) {
+		ev->refault_kib_per_s = run->refault_pages * page_kib * 1000 / run->elapsed_ms;
+		if (evictable) {
+			uint64_t permille = ev->refault_kib_per_s * 1000 / evictable;
+
+			ev->refault_permille_per_s = permille > 1000000 ? 1000000 : (uint32_t)permille;
+		}
+	}
 	if (anon * 100 < mi->mem_total_kib * DECIDE_ANON_MIN_PCT)
 		return false;
-	swap_filling = cap->swap_total_kib > 0 &&
-		       swap_used * 100 >= cap->swap_total_kib * DECIDE_SWAP_USED_MIN_PCT;
-	if (elapsed_ms > 0 && ev->file_lru_kib > 0)
-		thrashing = ev->refault_kib_per_s * 100 >=
-			    ev->file_lru_kib * DECIDE_REFAULT_MIN_PCT_PER_S;
-	/* A nearly empty file LRU with anon dominating is the end state of
-	 * thrashing: nothing left to evict but the working set itself. */
-	if (ev->file_lru_kib * 100 < mi->mem_total_kib * DECIDE_FILE_LRU_MIN_PCT)
-		thrashing = true;
-	ev->short_of_memory = swap_filling || thrashing;
-	return ev->short_of_memory;
+	if (run->run_ms >= duration_ms && run->elapsed_ms > 0 &&
+	    ev->refault_permille_per_s >= DECIDE_REFAULT_MIN_PERMILLE_PER_S)
+		ev->cause = CAUSE_THRASHING;
+	else if (run->run_ms >= (uint64_t)duration_ms * DECIDE_SLOW_SWAP_DURATION_FACTOR &&
+		 run->disk_swapped_kib * 100 >= mi->mem_total_kib * DECIDE_DISK_SWAP_FILL_PCT)
+		ev->cause = CAUSE_SLOW_SWAP;
+	return ev->cause != CAUSE_NONE;
 }
 
 /* Is source i's stall a reason to kill? Tracks its run in st. */
@@ -67,20 +67,31 @@ static bool pressure_due(struct decide_state *st, const struct config *cfg, cons
 			 unsigned i, struct decision *d)
 {
 	const struct pressure_reading *rd = &s->pressure[i];
-	uint64_t refaults = s->vm.refault_file + s->vm.refault_anon;
+	struct refault_mark now = { s->time_ms, s->vm.refault_file + s->vm.refault_anon };
+	uint64_t disk_used = d->cap.disk_total_kib - d->cap.disk_free_kib;
+	struct decide_run *r = &st->run[i];
 	struct pressure_evidence ev;
+	struct run_figures run;
 
 	if (!rd->valid || rd->run_ms == 0)
 		return false;
-	if (rd->run_since_ms != st->run_since_ms[i]) {
-		st->run_since_ms[i] = rd->run_since_ms;
-		st->refaults_at_run_start[i] = refaults;
-		st->run_seen_ms[i] = s->time_ms;
+	if (rd->run_since_ms != r->since_ms) {
+		r->since_ms = rd->run_since_ms;
+		r->disk_used_at_start_kib = disk_used;
+		r->older = r->newer = now;
+	}
+	if (now.time_ms - r->newer.time_ms >= cfg->psi_duration_ms) {
+		r->older = r->newer;
+		r->newer = now;
 	}
 	if (rd->run_ms < cfg->psi_duration_ms)
 		return false;
-	if (!decide_memory_is_short(&s->mi, &d->cap, refaults - st->refaults_at_run_start[i],
-				    s->time_ms - st->run_seen_ms[i], st->page_kib, &ev))
+	run.run_ms = rd->run_ms;
+	run.elapsed_ms = now.time_ms - r->older.time_ms;
+	run.refault_pages = now.pages >= r->older.pages ? now.pages - r->older.pages : 0;
+	run.disk_swapped_kib = disk_used > r->disk_used_at_start_kib
+				       ? disk_used - r->disk_used_at_start_kib : 0;
+	if (!decide_memory_is_short(&s->mi, &d->cap, &run, cfg->psi_duration_ms, st->page_kib, &ev))
 		return false;
 	d->source = i;
 	d->pressure = *rd;

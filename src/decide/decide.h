@@ -14,16 +14,40 @@
 
 /* The memory gate of pressure kills; see README "The memory gate". */
 #define DECIDE_ANON_MIN_PCT		50	/* anon share of RAM: killing can free it */
-#define DECIDE_SWAP_USED_MIN_PCT	10	/* swap filling: used share of the effective swap */
-#define DECIDE_REFAULT_MIN_PCT_PER_S	10	/* working set re-read per second: thrashing */
-#define DECIDE_FILE_LRU_MIN_PCT		2	/* file LRU this small: nothing left to evict */
+/* Thrashing: working-set refaults while stalled, per second, in thousandths
+ * of the memory that can be evicted and read back (anon + file LRU). */
+#define DECIDE_REFAULT_MIN_PERMILLE_PER_S 10
+/* Slow swap: disk swap filled by this share of RAM while stalled, ... */
+#define DECIDE_DISK_SWAP_FILL_PCT	25
+/* ... in a stall that lasted this many times --psi-duration. */
+#define DECIDE_SLOW_SWAP_DURATION_FACTOR 5
+
+/* What a pressure source's current run has seen. */
+struct run_figures {
+	uint64_t run_ms;		/* the stall's length so far */
+	uint64_t elapsed_ms;		/* the refaults below were counted over this */
+	uint64_t refault_pages;		/* working-set refaults, file + anon, lately */
+	uint64_t disk_swapped_kib;	/* growth of disk swap used since the run began */
+};
+
+/* The refault counter (file + anon) at a moment. */
+struct refault_mark {
+	uint64_t time_ms;
+	uint64_t pages;
+};
+
+/* Per pressure source: the run seen last, disk swap used when it was first
+ * seen, and two marks of the refault counter: the rate is taken over the
+ * last one to two --psi-duration, so that a stall that turns into a thrash
+ * shows as one at once, whatever came before in the run. */
+struct decide_run {
+	uint64_t since_ms;
+	uint64_t disk_used_at_start_kib;
+	struct refault_mark older, newer;
+};
 
 struct decide_state {
-	/* Per pressure source: the run seen last, and the refault counter
-	 * (file + anon) when it was first seen. */
-	uint64_t run_since_ms[PRESSURE_MAX_SOURCES];
-	uint64_t refaults_at_run_start[PRESSURE_MAX_SOURCES];
-	uint64_t run_seen_ms[PRESSURE_MAX_SOURCES];	/* when that counter was read */
+	struct decide_run run[PRESSURE_MAX_SOURCES];
 	unsigned page_kib;
 };
 
@@ -34,22 +58,30 @@ void decide_init(struct decide_state *st, unsigned page_kib);
 /* Decide for sample s: the floors first (REASON_FLOOR_KILL, then
  * REASON_FLOOR_TERM), then each pressure source (REASON_PRESSURE, a SIGTERM)
  * when its run of windows at or above --psi-threshold has lasted
- * --psi-duration and decide_memory_is_short() says memory is the cause.
+ * --psi-duration and decide_memory_is_short() says memory is the cause and
+ * the stall will not end by itself.
  * --psi-threshold 0 turns pressure off. Updates st with the runs seen.
  * Returns the decision, its floors and capacity filled whatever the action. */
 struct decision decide_shortage(struct decide_state *st, const struct config *cfg,
 				const struct sample *s);
 
-/* The memory gate: is memory short, so that a kill can relieve the stall?
- * Fills *ev. True when anon (AnonPages + the RAM of zram and zswap pools)
- * is at least DECIDE_ANON_MIN_PCT of MemTotal, and swap of any kind is
- * filling (DECIDE_SWAP_USED_MIN_PCT of the effective swap used) or the
- * working set is being re-read: refaults of file and anon pages
- * (refault_pages over elapsed_ms) per second at least
- * DECIDE_REFAULT_MIN_PCT_PER_S of the file LRU, or a file LRU below
- * DECIDE_FILE_LRU_MIN_PCT of RAM. */
+/* The memory gate: does memory cause the stall, and will a kill end it?
+ * Fills *ev. Shut unless anon (AnonPages + the RAM of zram and zswap
+ * pools) is at least DECIDE_ANON_MIN_PCT of MemTotal. Then open for
+ *   - thrashing: working-set refaults (file and anon) during the run at
+ *     DECIDE_REFAULT_MIN_PERMILLE_PER_S of anon + file LRU per second or
+ *     more, once the run has lasted duration_ms: the machine reads back
+ *     what it just evicted, and that does not end by itself;
+ *   - slow swap: disk swap filled by DECIDE_DISK_SWAP_FILL_PCT of MemTotal
+ *     during a run of DECIDE_SLOW_SWAP_DURATION_FACTOR x duration_ms: a
+ *     workload that fits moves in and settles, a leak keeps everything
+ *     waiting on the disk until swap is gone.
+ * zram filling is neither: writing to zram is compression in RAM, which
+ * stops when the workload stops growing, and the capacity floor
+ * (capacity.c) ends a zram leak before the kernel would. Returns true when
+ * the gate is open (ev->cause says why). */
 bool decide_memory_is_short(const struct meminfo *mi, const struct capacity *cap,
-			    uint64_t refault_pages, uint64_t elapsed_ms, unsigned page_kib,
+			    const struct run_figures *run, unsigned duration_ms, unsigned page_kib,
 			    struct pressure_evidence *ev);
 
 /* "floor-term", "floor-kill", "pressure", "escalation", "none". */

@@ -128,14 +128,18 @@ static void format_pressure(char *buf, size_t len, const struct decision *d, con
 	bool full = cfg->psi_metric == PSI_METRIC_FULL;
 	size_t o = 0;
 
-	append(buf, len, &o,
-	       "PSI %s %u.%02u%% >= %u.%02u%% in every %u ms for %llu.%llu s, anon %u.%02u%% of RAM, "
-	       "swap used %u.%02u%%, refaults %llu KiB/s, MemAvailable %u.%02u%%",
+	append(buf, len, &o, "PSI %s %u.%02u%% >= %u.%02u%% in every %u ms for %llu.%llu s: ",
 	       full ? "full" : "some", CENTI(full ? rd->full_centi : rd->some_centi),
 	       CENTI(cfg->psi_threshold_centi), rd->window_ms,
-	       (unsigned long long)(rd->run_ms / 1000), (unsigned long long)(rd->run_ms % 1000 / 100),
-	       CENTI(ev->anon_centi), CENTI(ev->swap_used_centi),
-	       (unsigned long long)ev->refault_kib_per_s,
+	       (unsigned long long)(rd->run_ms / 1000), (unsigned long long)(rd->run_ms % 1000 / 100));
+	if (ev->cause == CAUSE_SLOW_SWAP)
+		append(buf, len, &o, "slow swap (%llu MiB to disk swap during the stall)",
+		       (unsigned long long)(ev->disk_swapped_kib / 1024));
+	else
+		append(buf, len, &o, "thrashing (refaults %llu KiB/s, %u.%u%% of memory a second)",
+		       (unsigned long long)ev->refault_kib_per_s, ev->refault_permille_per_s / 10,
+		       ev->refault_permille_per_s % 10);
+	append(buf, len, &o, ", anon %u.%02u%% of RAM, MemAvailable %u.%02u%%", CENTI(ev->anon_centi),
 	       CENTI(report_centi(s->mi.mem_available_kib, s->mi.mem_total_kib)));
 }
 

@@ -34,8 +34,9 @@ const char *report_format_memory(char *buf, size_t len, const struct sample *s,
  * trigger="..." and the "low memory" warning:
  *   "MemAvailable 3.04% (60 MiB) <= kill floor 5.00% (98 MiB) and
  *    SwapFree 1.95% <= 5.00%"
- *   "PSI system full 87.00% >= 20.00% for 2.5 s, anon 72.00% of RAM,
- *    swap used 40.00%, refaults 1234 KiB/s, MemAvailable 20.00%"
+ *   "PSI full 87.00% >= 20.00% in every 500 ms for 2.5 s: thrashing
+ *    (refaults 12000 KiB/s, 2.9% of memory a second), anon 72.00% of RAM,
+ *    MemAvailable 20.00%"
  * Returns buf. */
 const char *report_format_decision(char *buf, size_t len, const struct decision *d,
 				   const struct sample *s, const struct config *cfg);

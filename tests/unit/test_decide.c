@@ -59,9 +59,11 @@ static void run_start(struct run *r, struct sample s)
 }
 
 /* Advance ms milliseconds in 100 ms ticks, stalled pct percent of the time
- * ("some" as much), refaulting refault_pages per tick. Returns the
- * decision of the first tick that acted, or of the last tick. */
-static struct decision run_for(struct run *r, unsigned ms, unsigned pct, uint64_t refault_pages)
+ * ("some" as much), refaulting refault_pages and filling disk swap by
+ * swap_kib per tick. Returns the decision of the first tick that acted, or
+ * of the last tick. */
+static struct decision run_filling(struct run *r, unsigned ms, unsigned pct,
+				   uint64_t refault_pages, uint64_t swap_kib)
 {
 	struct decision d = { 0 };
 
@@ -70,6 +72,7 @@ static struct decision run_for(struct run *r, unsigned ms, unsigned pct, uint64_
 		r->some_us += 100000ULL * pct / 100;
 		r->full_us += 100000ULL * pct / 100;
 		r->s.vm.refault_file += refault_pages;
+		r->s.mi.swap_free_kib -= swap_kib < r->s.mi.swap_free_kib ? swap_kib : r->s.mi.swap_free_kib;
 		r->s.time_ms = r->now;
 		r->s.pressure[0].valid = true;
 		stall_feed(&r->stall, r->now, r->some_us, r->full_us);
@@ -81,10 +84,20 @@ static struct decision run_for(struct run *r, unsigned ms, unsigned pct, uint64_
 	return d;
 }
 
-/* The run's time in ms (from its start) at which the first kill came, or 0. */
+static struct decision run_for(struct run *r, unsigned ms, unsigned pct, uint64_t refault_pages)
+{
+	return run_filling(r, ms, pct, refault_pages, 0);
+}
+
+/* Refaults per 100 ms tick of 2 % of short_of_memory()'s 900 MiB of anon
+ * and file LRU a second: a machine reading back what it just evicted. */
+#define THRASH_PAGES (900 * 256 * 2 / 100 / 10)
+
+/* The run's time in ms (from its start) at which the first kill came, or
+ * 0, in a thrash of pct percent. */
 static uint64_t kill_at(struct run *r, uint64_t t0, unsigned ms, unsigned pct)
 {
-	struct decision d = run_for(r, ms, pct, 0);
+	struct decision d = run_for(r, ms, pct, THRASH_PAGES);
 
 	return d.action == ACTION_NONE ? 0 : r->now - t0;
 }
@@ -109,7 +122,7 @@ Test(decide, floors_come_first)
 	config_free(&r.cfg);
 }
 
-Test(decide, sustained_stall_with_memory_short_is_a_pressure_kill)
+Test(decide, a_sustained_thrash_is_a_pressure_kill)
 {
 	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
 	struct decision d;
@@ -118,7 +131,7 @@ Test(decide, sustained_stall_with_memory_short_is_a_pressure_kill)
 	run_start(&r, short_of_memory());
 	cr_expect_eq(run_for(&r, 3000, 0, 0).action, ACTION_NONE);
 	t0 = r.now;
-	d = run_for(&r, 10000, 50, 0);
+	d = run_for(&r, 10000, 50, THRASH_PAGES);
 	cr_expect_eq(d.action, ACTION_TERM);
 	cr_expect_eq(d.reason, REASON_PRESSURE);
 	/* 2 s of run, counted from the latest the stall can have begun in its
@@ -129,9 +142,21 @@ Test(decide, sustained_stall_with_memory_short_is_a_pressure_kill)
 	cr_expect_eq(d.source, 0);
 	cr_expect_geq(d.pressure.run_ms, 2000);
 	cr_expect_eq(d.pressure.full_centi, 5000);
-	cr_expect(d.evidence.short_of_memory);
+	cr_expect_eq(d.evidence.cause, CAUSE_THRASHING);
 	cr_expect_eq(d.evidence.anon_centi, 8000);
-	cr_expect_eq(d.evidence.swap_used_centi, 5000);
+	cr_expect_geq(d.evidence.refault_permille_per_s, 19, "2 %% a second, less rounding");
+	config_free(&r.cfg);
+}
+
+/* A stall without refaults is a workload moving into swap (fits-zram and
+ * fits-disk in the VM suite: 23 s and 9 s of it under TCG): it ends when the
+ * growth stops, or the floors end it. Not a pressure kill, however long. */
+Test(decide, a_stall_that_refaults_nothing_is_no_thrash)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+
+	run_start(&r, short_of_memory());
+	cr_expect_eq(run_for(&r, 60000, 90, 0).action, ACTION_NONE);
 	config_free(&r.cfg);
 }
 
@@ -159,7 +184,44 @@ Test(decide, stall_below_the_threshold_never_kills)
 	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
 
 	run_start(&r, short_of_memory());
-	cr_expect_eq(run_for(&r, 60000, 19, 0).action, ACTION_NONE);
+	cr_expect_eq(run_for(&r, 60000, 19, THRASH_PAGES).action, ACTION_NONE);
+	config_free(&r.cfg);
+}
+
+/* A leak into slow disk swap: nothing is read back, but everything waits
+ * on the disk while swap fills, until it is gone. Once a quarter of RAM
+ * went to disk in a stall of five times --psi-duration, it is a kill; a
+ * workload that fits (fits-disk: 67 MiB, 14 %% of RAM, in 9 s) is not. */
+Test(decide, slow_swap_that_keeps_filling_is_a_pressure_kill)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+	struct decision d;
+	uint64_t t0;
+
+	run_start(&r, short_of_memory());
+	r.s.mi.swap_free_kib = r.s.mi.swap_total_kib;
+	t0 = r.now;
+	/* 14 % of RAM in 9 s, then it holds: never. */
+	d = run_filling(&r, 9000, 90, 0, 140 * MIB / 90);
+	cr_expect_eq(d.action, ACTION_NONE);
+	cr_expect_eq(run_for(&r, 20000, 0, 0).action, ACTION_NONE);
+	/* 8 MiB/s into disk swap, fully stalled: 250 MiB (a quarter of RAM)
+	 * after 31 s of it. */
+	t0 = r.now;
+	d = run_filling(&r, 60000, 100, 0, 800);
+	cr_expect_eq(d.reason, REASON_PRESSURE);
+	cr_expect_eq(d.evidence.cause, CAUSE_SLOW_SWAP);
+	cr_expect_geq(d.evidence.disk_swapped_kib, 250 * MIB);
+	cr_expect_leq(r.now - t0, 33000, "%llu", (unsigned long long)(r.now - t0));
+	/* A fast disk takes the quarter of RAM in 2 s: no kill before the
+	 * stall has lasted 5 x 2 s. */
+	run_start(&r, short_of_memory());
+	r.s.mi.swap_free_kib = r.s.mi.swap_total_kib;
+	run_for(&r, 1000, 0, 0);
+	t0 = r.now;
+	d = run_filling(&r, 60000, 100, 0, 13 * MIB);
+	cr_expect_eq(d.evidence.cause, CAUSE_SLOW_SWAP);
+	cr_expect_geq(r.now - t0, 10000, "%llu", (unsigned long long)(r.now - t0));
 	config_free(&r.cfg);
 }
 
@@ -182,21 +244,18 @@ Test(decide, threshold_zero_turns_pressure_kills_off)
 	config_free(&r.cfg);
 }
 
-/* The thrash of the issue: zram-only swap, file cache thrashing. zram used
- * to be left out of "swap filling", so only a nearly empty file LRU could
- * open the gate, 20-30 s late. zram's data counts as swap used now. */
-Test(decide, zram_filling_opens_the_gate)
+/* zram-only swap, the thrash of the issue and a workload that fits: zram
+ * filling alone never opens the gate (the capacity floor ends a zram leak);
+ * working-set refaults do, at once. */
+Test(decide, on_zram_refaults_open_the_gate_and_filling_does_not)
 {
 	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
 	struct sample s = short_of_memory();
 	struct zram_device *z = &s.swaps.zram[0];
-	struct decision d;
+	struct decision d = { 0 };
 
 	s.mi.swap_total_kib = 256 * MIB;
 	s.mi.swap_free_kib = 200 * MIB;
-	s.mi.anon_pages_kib = 560 * MIB;
-	s.mi.active_file_kib = 100 * MIB;
-	s.mi.inactive_file_kib = 100 * MIB;
 	s.swaps.n_zram = 1;
 	s.swaps.zram_total_kib = z->size_kib = 256 * MIB;
 	s.swaps.zram_used_kib = z->used_kib = 56 * MIB;
@@ -204,9 +263,16 @@ Test(decide, zram_filling_opens_the_gate)
 	z->orig_bytes = 56 * MIB * 1024;
 	z->mem_used_bytes = 28 * MIB * 1024;
 	run_start(&r, s);
-	d = run_for(&r, 5000, 80, 0);
+	/* zram fills at 8 MiB/s, nothing is read back: 30 s, no kill. */
+	for (int i = 0; i < 30 && d.action == ACTION_NONE; i++) {
+		r.s.swaps.zram_used_kib = r.s.swaps.zram[0].used_kib += 4 * MIB;
+		r.s.mi.swap_free_kib -= 4 * MIB;
+		d = run_for(&r, 500, 90, 0);
+		cr_expect_eq(d.action, ACTION_NONE, "second %d", i / 2);
+	}
+	d = run_for(&r, 5000, 90, THRASH_PAGES);
 	cr_expect_eq(d.reason, REASON_PRESSURE);
-	cr_expect_geq(d.evidence.swap_used_centi, 2000, "56 MiB of 256 used");
+	cr_expect_eq(d.evidence.cause, CAUSE_THRASHING);
 	config_free(&r.cfg);
 }
 
@@ -237,41 +303,44 @@ Test(decide, memory_gate_rules)
 {
 	struct sample s = short_of_memory();
 	struct capacity cap = { .swap_total_kib = 1000 * MIB, .swap_free_kib = 500 * MIB };
+	struct run_figures run = { .run_ms = 2000, .elapsed_ms = 2000 };
 	struct pressure_evidence ev;
 
-	cr_expect(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
+	/* 900 MiB of anon and file LRU; 1 %/s of it is 9 MiB/s. */
+	run.refault_pages = 18 * MIB / 4;
+	cr_expect(decide_memory_is_short(&s.mi, &cap, &run, 2000, 4, &ev));
+	cr_expect_eq(ev.cause, CAUSE_THRASHING);
+	cr_expect_eq(ev.refault_kib_per_s, 9 * MIB);
+	cr_expect_eq(ev.refault_permille_per_s, 10);
+	run.refault_pages = 17 * MIB / 4;
+	cr_expect_not(decide_memory_is_short(&s.mi, &cap, &run, 2000, 4, &ev), "under 1 %%/s");
+	/* Not yet the duration: the rate alone is not enough. */
+	run.refault_pages = 100 * MIB;
+	run.run_ms = 1900;
+	cr_expect_not(decide_memory_is_short(&s.mi, &cap, &run, 2000, 4, &ev));
+	/* A thrashing page cache with little anon: a kill would free little
+	 * (nohang #25). */
 	s = io_bound();
-	cap.swap_free_kib = 990 * MIB;
-	cr_expect_not(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
-	/* Thrashing page cache alone, with little anon: still not a memory
-	 * shortage that a kill would fix. */
-	cr_expect_not(decide_memory_is_short(&s.mi, &cap, 1000000, 5000, 4, &ev));
-	/* Anon dominates, no swap, but the file LRU is re-read at 40 %/s:
-	 * MemAvailable may look fine, the cache is thrashing. */
-	s.mi.anon_pages_kib = 700 * MIB;
-	s.mi.active_file_kib = 150 * MIB;
-	s.mi.inactive_file_kib = 100 * MIB;
-	cap.swap_total_kib = cap.swap_free_kib = 0;
-	cr_expect(decide_memory_is_short(&s.mi, &cap, 128000, 5000, 4, &ev),
-		  "500 MiB refaulted in 5 s of a 250 MiB LRU");
-	cr_expect_not(decide_memory_is_short(&s.mi, &cap, 1000, 5000, 4, &ev),
-		      "a few refaults are normal");
-	/* Anon dominates and swap is filling. */
-	cap.swap_total_kib = 1000 * MIB;
-	cap.swap_free_kib = 850 * MIB;
-	cr_expect(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
-	cap.swap_free_kib = 950 * MIB;
-	cr_expect_not(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
-	/* Nothing left in the file LRU. */
-	s.mi.active_file_kib = s.mi.inactive_file_kib = 2 * MIB;
-	cr_expect(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
+	run.run_ms = 60000;
+	cr_expect_not(decide_memory_is_short(&s.mi, &cap, &run, 2000, 4, &ev));
+	cr_expect_eq(ev.cause, CAUSE_NONE);
 	/* zram's pool is anon memory too: 400 MiB anon + 150 MiB of pool. */
 	s = short_of_memory();
 	s.mi.anon_pages_kib = 400 * MIB;
 	cap.swapped_ram_kib = 150 * MIB;
-	cap.swap_free_kib = 500 * MIB;
-	cr_expect(decide_memory_is_short(&s.mi, &cap, 0, 5000, 4, &ev));
+	run.refault_pages = 100 * MIB;
+	cr_expect(decide_memory_is_short(&s.mi, &cap, &run, 2000, 4, &ev));
 	cr_expect_eq(ev.anon_centi, 5500);
+	/* Slow swap: a quarter of RAM to disk in a stall of 5 x the duration. */
+	s = short_of_memory();
+	run = (struct run_figures){ .run_ms = 10000, .elapsed_ms = 9500, .disk_swapped_kib = 250 * MIB };
+	cr_expect(decide_memory_is_short(&s.mi, &cap, &run, 2000, 4, &ev));
+	cr_expect_eq(ev.cause, CAUSE_SLOW_SWAP);
+	run.disk_swapped_kib = 249 * MIB;
+	cr_expect_not(decide_memory_is_short(&s.mi, &cap, &run, 2000, 4, &ev));
+	run.disk_swapped_kib = 250 * MIB;
+	run.run_ms = 9900;
+	cr_expect_not(decide_memory_is_short(&s.mi, &cap, &run, 2000, 4, &ev));
 }
 
 Test(decide, reason_names)

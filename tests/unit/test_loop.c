@@ -37,6 +37,17 @@ static void write_busy_meminfo(const char *dir)
 		     "AnonPages:       1612185 kB\n");
 }
 
+/* /proc/vmstat with the working-set refault counters. */
+static void write_vmstat(const char *dir, uint64_t refaults)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "workingset_refault_anon %llu\nworkingset_refault_file %llu\n"
+		 "pswpin 0\npswpout 0\noom_kill 0\n", (unsigned long long)refaults / 2,
+		 (unsigned long long)refaults / 2);
+	fixture_puts(dir, "vmstat", text);
+}
+
 static void write_pressure(const char *dir, uint64_t some_us, uint64_t full_us)
 {
 	char text[256];
@@ -92,15 +103,17 @@ Test(loop, a_machine_with_room_does_nothing)
 }
 
 /* The stall as it happens: totals rewritten every 100 ms tick; a 1.5 s
- * burst passes, then a stall that lasts ends in a pressure kill once it has
- * lasted --psi-duration, and not before. */
-Test(loop, a_sustained_stall_and_not_a_burst_leads_to_a_pressure_kill)
+ * burst passes, then a thrash that lasts (the working set read back at 5 %
+ * of memory a second) ends in a pressure kill once it has lasted
+ * --psi-duration, and not before. */
+Test(loop, a_sustained_thrash_and_not_a_burst_leads_to_a_pressure_kill)
 {
 	char *dir = copy_lowmem();
-	uint64_t now = 10000, some = 5000000, full = 1000000, first_kill = 0;
+	uint64_t now = 10000, some = 5000000, full = 1000000, first_kill = 0, refaults = 0;
 
 	write_busy_meminfo(dir);
 	write_pressure(dir, some, full);
+	write_vmstat(dir, refaults);
 	start(dir, (const char *const[]){ "--dryrun", "-r", "0", "--psi-duration", "2", NULL });
 	for (int t = 0; t < 100; t++, now += 100) {
 		/* 0-1 s quiet, 1-2.5 s all stalled, 2.5-4 s quiet, then stalled. */
@@ -109,8 +122,11 @@ Test(loop, a_sustained_stall_and_not_a_burst_leads_to_a_pressure_kill)
 		if (stalled) {
 			some += 100000;
 			full += 100000;
+			/* 5 % of the 1.8 GiB of anon and file LRU a second. */
+			refaults += 1800 * 256 * 5 / 100 / 10;
 		}
 		write_pressure(dir, some, full);
+		write_vmstat(dir, refaults);
 		cr_assert_eq(loop_tick(&loop, now), 0);
 		if (loop.last.action != ACTION_NONE && !first_kill)
 			first_kill = now;
@@ -121,13 +137,14 @@ Test(loop, a_sustained_stall_and_not_a_burst_leads_to_a_pressure_kill)
 	cr_expect_leq(first_kill, 10000 + 4000 + 2000 + 600, "and within a window of it");
 	cr_expect(strstr(loop.trigger_text, "PSI full 100.00% >= 20.00%") != NULL, "%s",
 		  loop.trigger_text);
+	cr_expect(strstr(loop.trigger_text, ": thrashing (refaults ") != NULL, "%s", loop.trigger_text);
 	stop(dir);
 }
 
 Test(loop, pressure_without_a_memory_shortage_kills_nothing)
 {
 	char *dir = copy_lowmem();
-	uint64_t now = 10000, some = 0, full = 0;
+	uint64_t now = 10000, some = 0, full = 0, refaults = 0;
 
 	/* Lots of cache, little anon, swap unused: an I/O-bound machine. */
 	fixture_puts(dir, "meminfo",
@@ -139,7 +156,9 @@ Test(loop, pressure_without_a_memory_shortage_kills_nothing)
 	for (int t = 0; t < 200; t++, now += 100) {
 		some += 100000;
 		full += 90000;
+		refaults += 5000;	/* the cache churns */
 		write_pressure(dir, some, full);
+		write_vmstat(dir, refaults);
 		cr_assert_eq(loop_tick(&loop, now), 0);
 		cr_assert_eq(loop.last.action, ACTION_NONE, "tick %d", t);
 	}
