@@ -106,34 +106,35 @@ static void select_victims(struct loop *l)
 		  l->scan.stats.malformed);
 }
 
-/* act's re-check right before a signal: a fresh sample and decision. */
+/* act's re-check right before a signal: a fresh sample and decision, which
+ * is then the one being carried out. */
 static struct decision recheck(void *userdata)
 {
 	struct loop *l = userdata;
 	uint64_t now = clock_now_ms();
 
 	notify_watchdog(&l->notify, now);
-	if (loop_sample(l, now) < 0)
-		return l->last;
-	l->last = decide_shortage(&l->decide, l->cfg, &l->s);
+	if (loop_sample(l, now) == 0)
+		l->last = decide_shortage(&l->decide, l->cfg, &l->s);
 	if (l->last.action != ACTION_NONE)
 		report_format_decision(l->trigger_text, sizeof(l->trigger_text), &l->last, &l->s,
 				       l->cfg);
+	l->acting = l->last;
 	return l->last;
 }
 
 /* act's question while a victim is asked to exit after SIGTERM: SIGKILL
- * now? Yes when a fresh decision says the kill floor is crossed. */
-static bool escalate(void *userdata)
+ * now? decide_escalation() answers on a fresh decision. */
+static enum escalation escalate(void *userdata)
 {
 	struct loop *l = userdata;
 	uint64_t now = clock_now_ms();
 
 	notify_watchdog(&l->notify, now);
 	if (loop_sample(l, now) < 0)
-		return false;
+		return ESCALATION_NONE;
 	l->last = decide_shortage(&l->decide, l->cfg, &l->s);
-	return l->last.action == ACTION_KILL;
+	return decide_escalation(&l->acting, &l->last, l->cfg->psi_duration_ms);
 }
 
 /* ---- tell ---------------------------------------------------------------- */
@@ -154,10 +155,12 @@ static void log_record(struct loop *l, const struct candidate *c, const struct p
 	};
 	char line[1536];
 
-	if (out && out->escalation == KILL_ESCALATION_TIMEOUT)
+	if (out && out->escalation == ESCALATION_TIMEOUT)
 		k.escalation = "timeout";
-	else if (out && out->escalation == KILL_ESCALATION_FLOOR)
+	else if (out && out->escalation == ESCALATION_FLOOR)
 		k.escalation = "floor-kill";
+	else if (out && out->escalation == ESCALATION_STALL)
+		k.escalation = "stall";
 	log_notice("%s", report_format_kill(line, sizeof(line), &k));
 	log_notice("%s", report_format_top(line, sizeof(line), l->sel.top_mem, l->sel.n_top_mem));
 }
@@ -265,7 +268,7 @@ static void shortage(struct loop *l, const struct decision *d, uint64_t now)
 	log_record(l, res.victim, &res.names, res.status == ACT_KILLED ? "killed" : "failed to kill",
 		   &res.decision, &res.outcome);
 	metrics_count_kill(&l->metrics, res.decision.reason, res.outcome.last_signal,
-			   res.outcome.escalation != KILL_ESCALATION_NONE);
+			   res.outcome.escalation != ESCALATION_NONE);
 	/* One stall, one victim: a second pressure kill needs a stall seen
 	 * anew, from after this victim is gone. */
 	pressure_restart(&l->pressure);

@@ -173,6 +173,14 @@ enum reason {
 	REASON_ESCALATION,		/* SIGKILL after a SIGTERM that was not enough */
 };
 
+/* Why a SIGTERM was followed by SIGKILL. */
+enum escalation {
+	ESCALATION_NONE,
+	ESCALATION_TIMEOUT,		/* --kill-timeout ran out */
+	ESCALATION_FLOOR,		/* the kill floor was crossed while waiting */
+	ESCALATION_STALL,		/* the stall that called for the kill went on */
+};
+
 /* The four floors in KiB at the current totals. They are recomputed from
  * every sample, so turning swap on or off while running moves them. */
 struct floors {

@@ -26,9 +26,9 @@ struct act {
 struct act_callbacks {
 	/* A fresh sample and decision, right before a signal. */
 	struct decision (*recheck)(void *userdata);
-	/* While a victim is asked to exit after SIGTERM: true sends SIGKILL
-	 * at once (a fresh decision says ACTION_KILL). */
-	bool (*escalate)(void *userdata);
+	/* While a victim is asked to exit after SIGTERM: anything but
+	 * ESCALATION_NONE sends SIGKILL at once (see kill_request). */
+	enum escalation (*escalate)(void *userdata);
 	void *userdata;
 };
 

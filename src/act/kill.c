@@ -28,7 +28,7 @@ void kill_close(struct kill_ctx *ctx)
  * given) every KILL_POLL_SLICE_MS. Returns true when it exited; sets
  * *escalation when it stopped waiting early or at the deadline. */
 static bool wait_exit(const struct kill_ctx *ctx, const struct kill_target *t, unsigned timeout_ms,
-		      const struct kill_request *req, enum kill_escalation *escalation)
+		      const struct kill_request *req, enum escalation *escalation)
 {
 	uint64_t deadline = clock_now_ms() + timeout_ms;
 
@@ -44,15 +44,21 @@ static bool wait_exit(const struct kill_ctx *ctx, const struct kill_target *t, u
 			if (req) {
 				log_notice("pid=%d did not exit within %u ms of SIGTERM; sending SIGKILL",
 					   (int)t->victim->pid, timeout_ms);
-				*escalation = KILL_ESCALATION_TIMEOUT;
+				*escalation = ESCALATION_TIMEOUT;
 			}
 			return false;
 		}
-		if (req && req->escalate && req->escalate(req->userdata)) {
-			log_notice("pid=%d: the kill floor was crossed while waiting after SIGTERM; "
-				   "sending SIGKILL now", (int)t->victim->pid);
-			*escalation = KILL_ESCALATION_FLOOR;
-			return false;
+		if (req && req->escalate) {
+			enum escalation why = req->escalate(req->userdata);
+
+			if (why != ESCALATION_NONE) {
+				log_notice("pid=%d: %s while waiting after SIGTERM; sending SIGKILL now",
+					   (int)t->victim->pid,
+					   why == ESCALATION_STALL ? "the stall went on"
+									: "the kill floor was crossed");
+				*escalation = why;
+				return false;
+			}
 		}
 	}
 }
@@ -91,7 +97,7 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 
 	out->last_signal = 0;
 	out->scope = KILL_SCOPE_PROCESS;
-	out->escalation = KILL_ESCALATION_NONE;
+	out->escalation = ESCALATION_NONE;
 	out->exited = false;
 	out->released = false;
 	out->waited_ms = 0;

@@ -28,23 +28,17 @@ struct kill_request {
 	unsigned timeout_ms;			/* SIGTERM -> SIGKILL escalation */
 	bool group;				/* -g: the victim's process group */
 	bool cgroup;				/* --kill-cgroup */
-	/* Asked every KILL_POLL_SLICE_MS while waiting on SIGTERM; true sends
-	 * SIGKILL at once (the kill floor was crossed meanwhile). May be NULL. */
-	bool (*escalate)(void *userdata);
+	/* Asked every KILL_POLL_SLICE_MS while waiting on SIGTERM: anything
+	 * but ESCALATION_NONE sends SIGKILL at once, for that reason.
+	 * May be NULL. */
+	enum escalation (*escalate)(void *userdata);
 	void *userdata;
-};
-
-/* Why a SIGTERM was followed by SIGKILL. */
-enum kill_escalation {
-	KILL_ESCALATION_NONE,
-	KILL_ESCALATION_TIMEOUT,	/* --kill-timeout ran out */
-	KILL_ESCALATION_FLOOR,		/* the kill floor was crossed while waiting */
 };
 
 struct kill_outcome {
 	int last_signal;		/* 0: nothing was sent */
 	enum kill_scope scope;		/* what was actually signalled */
-	enum kill_escalation escalation;
+	enum escalation escalation;
 	bool exited;			/* the victim is gone */
 	bool released;			/* process_mrelease reaped it (or found it gone) */
 	unsigned waited_ms;		/* first signal to exit (or giving up) */

@@ -99,6 +99,19 @@ static bool pressure_due(struct decide_state *st, const struct config *cfg, cons
 	return true;
 }
 
+enum escalation decide_escalation(const struct decision *acting, const struct decision *now,
+				  unsigned duration_ms)
+{
+	if (now->action == ACTION_KILL)
+		return ESCALATION_FLOOR;
+	if (acting->reason == REASON_PRESSURE && now->reason == REASON_PRESSURE &&
+	    now->source == acting->source &&
+	    now->pressure.run_since_ms == acting->pressure.run_since_ms &&
+	    now->pressure.run_ms >= acting->pressure.run_ms + duration_ms)
+		return ESCALATION_STALL;
+	return ESCALATION_NONE;
+}
+
 struct decision decide_shortage(struct decide_state *st, const struct config *cfg,
 				const struct sample *s)
 {

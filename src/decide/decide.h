@@ -84,5 +84,14 @@ bool decide_memory_is_short(const struct meminfo *mi, const struct capacity *cap
 			    const struct run_figures *run, unsigned duration_ms, unsigned page_kib,
 			    struct pressure_evidence *ev);
 
+/* While a victim is asked to exit after SIGTERM for decision acting, now is
+ * a fresh decision: SIGKILL at once? ESCALATION_FLOOR when now says the
+ * kill floor is crossed; ESCALATION_STALL when acting was a pressure kill
+ * and the same run of stall has gone on for another duration_ms since (a
+ * victim stuck in reclaim does not act on SIGTERM, and process_mrelease
+ * can reap only one that was SIGKILLed); else ESCALATION_NONE. */
+enum escalation decide_escalation(const struct decision *acting, const struct decision *now,
+				  unsigned duration_ms);
+
 /* "floor-term", "floor-kill", "pressure", "escalation", "none". */
 const char *decide_reason_name(enum reason reason);

@@ -21,7 +21,7 @@ const char config_usage[] =
 	"  -M, --mem-min-size SIZE[,KILL_SIZE]    MemAvailable floor in KiB (or K, M, G suffix)\n"
 	"  -S, --swap-min-size SIZE[,KILL_SIZE]   SwapFree floor in KiB (or K, M, G suffix)\n"
 	"      --psi-threshold PERCENT            kill when stalled on memory at least PERCENT of the time (default 20; 0 = off)\n"
-	"      --psi-duration SECONDS             ...in every 0.5 s for this long, memory the cause (default 2)\n"
+	"      --psi-duration SECONDS             ...in every 0.5 s for this long, memory the cause (default 1)\n"
 	"      --psi-metric some|full             PSI line to watch (default full)\n"
 	"\n"
 	"Victim selection (regex on the name; prefix cmdline:, unit: or cgroup: to match those):\n"
@@ -313,7 +313,7 @@ static void config_defaults(struct config *cfg)
 	cfg->psi_threshold_centi = 2000;
 	/* Measured in the VM suite (README "Pressure"): a thrash is ended
 	 * about 2 s into its sustained stall. */
-	cfg->psi_duration_ms = 2000;
+	cfg->psi_duration_ms = 1000;
 	cfg->psi_metric = PSI_METRIC_FULL;
 }
 

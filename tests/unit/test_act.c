@@ -117,11 +117,12 @@ static struct decision fake_recheck(void *userdata)
 	return s->recheck[i];
 }
 
-static bool fake_escalate(void *userdata)
+static enum escalation fake_escalate(void *userdata)
 {
 	struct script *s = userdata;
 
-	return s->escalate_after && ++s->escalations >= 3;
+	return s->escalate_after && ++s->escalations >= 3 ? ESCALATION_STALL
+							  : ESCALATION_NONE;
 }
 
 static const struct decision term = { .action = ACTION_TERM, .reason = REASON_PRESSURE };
@@ -210,7 +211,7 @@ Test(act, a_floor_crossed_before_the_signal_sends_sigkill_at_once)
 	cr_expect_eq(res.status, ACT_KILLED);
 	cr_expect_eq(res.decision.reason, REASON_FLOOR_KILL);
 	cr_expect_eq(res.outcome.last_signal, SIGKILL);
-	cr_expect_eq(res.outcome.escalation, KILL_ESCALATION_NONE);
+	cr_expect_eq(res.outcome.escalation, ESCALATION_NONE);
 	cr_expect_eq(reap(a), SIGKILL);
 }
 
@@ -225,7 +226,7 @@ Test(act, the_loop_is_asked_while_a_victim_ignores_sigterm)
 	act_carry_out(&act, &term, &c, 1, &cb, &res);
 	cr_expect_eq(res.status, ACT_KILLED);
 	cr_expect_eq(res.outcome.last_signal, SIGKILL);
-	cr_expect_eq(res.outcome.escalation, KILL_ESCALATION_FLOOR);
+	cr_expect_eq(res.outcome.escalation, ESCALATION_STALL);
 	cr_expect_eq(s.escalations, 3, "SIGKILL as soon as the loop said so, not at the timeout");
 	cr_expect_eq(reap(a), SIGKILL);
 }
@@ -241,7 +242,7 @@ Test(act, the_kill_timeout_escalates_without_the_loop)
 	act_carry_out(&act, &term, &c, 1, &cb, &res);
 	cr_expect_eq(res.status, ACT_KILLED);
 	cr_expect_eq(res.outcome.last_signal, SIGKILL);
-	cr_expect_eq(res.outcome.escalation, KILL_ESCALATION_TIMEOUT);
+	cr_expect_eq(res.outcome.escalation, ESCALATION_TIMEOUT);
 	cr_expect_geq(res.outcome.waited_ms, 1000);
 	cr_expect_eq(reap(a), SIGKILL);
 }

@@ -351,3 +351,32 @@ Test(decide, reason_names)
 	cr_expect_str_eq(decide_reason_name(REASON_PRESSURE), "pressure");
 	cr_expect_str_eq(decide_reason_name(REASON_ESCALATION), "escalation");
 }
+
+Test(decide, escalation_while_a_victim_ignores_sigterm)
+{
+	struct decision pressure = { .action = ACTION_TERM, .reason = REASON_PRESSURE,
+				     .pressure = { .run_ms = 2000, .run_since_ms = 50000 } };
+	struct decision floor_kill = { .action = ACTION_KILL, .reason = REASON_FLOOR_KILL };
+	struct decision floor_term = { .action = ACTION_TERM, .reason = REASON_FLOOR_TERM };
+	struct decision nothing = { 0 };
+	struct decision later = pressure;
+
+	cr_expect_eq(decide_escalation(&pressure, &floor_kill, 1000), ESCALATION_FLOOR);
+	cr_expect_eq(decide_escalation(&floor_term, &floor_kill, 1000), ESCALATION_FLOOR);
+	cr_expect_eq(decide_escalation(&floor_term, &floor_term, 1000), ESCALATION_NONE,
+		     "a floor kill waits for --kill-timeout");
+	later.pressure.run_ms = 2900;
+	cr_expect_eq(decide_escalation(&pressure, &later, 1000), ESCALATION_NONE);
+	later.pressure.run_ms = 3000;
+	cr_expect_eq(decide_escalation(&pressure, &later, 1000), ESCALATION_STALL,
+		     "the stall went on for another --psi-duration after the SIGTERM");
+	cr_expect_eq(decide_escalation(&pressure, &nothing, 1000), ESCALATION_NONE,
+		     "the stall ended: the victim may take its time");
+	later.pressure.run_since_ms = 52000;
+	cr_expect_eq(decide_escalation(&pressure, &later, 1000), ESCALATION_NONE,
+		     "another run, not the one the kill was for");
+	later = pressure;
+	later.pressure.run_ms = 9000;
+	later.source = 1;
+	cr_expect_eq(decide_escalation(&pressure, &later, 1000), ESCALATION_NONE);
+}

@@ -185,11 +185,11 @@ Test(kill, sigterm_ignored_escalates_after_timeout)
 	close(c.go_fd);
 }
 
-static bool escalate_on_second_call(void *userdata)
+static enum escalation escalate_on_second_call(void *userdata)
 {
 	unsigned *calls = userdata;
 
-	return ++*calls >= 2;
+	return ++*calls >= 2 ? ESCALATION_FLOOR : ESCALATION_NONE;
 }
 
 Test(kill, escalate_callback_sends_sigkill_early)
@@ -207,6 +207,7 @@ Test(kill, escalate_callback_sends_sigkill_early)
 	cr_assert_eq(kill_execute(&ctx, &req, &out), 0);
 	cr_expect_eq(calls, 2);
 	cr_expect_eq(out.last_signal, SIGKILL);
+	cr_expect_eq(out.escalation, ESCALATION_FLOOR, "the callback's reason is kept");
 	/* Two polling slices, not the 20 s timeout. */
 	cr_expect_lt(out.waited_ms, 2000, "waited %u ms", out.waited_ms);
 	cr_expect_geq(out.waited_ms, KILL_POLL_SLICE_MS);
