@@ -14,6 +14,12 @@
  * seen is reported ("proc.LABEL.stopped_ms", "proc.LABEL.sigterm_pending_ms"),
  * the guest's own evidence of a SIGTERM that a process did not act on.
  *
+ * Every INTERVAL_MS (100 by default) it also writes one time-series line
+ * (the format is in emit_series() and tests/vm/README.md) with the raw
+ * counters a decision needs: MemAvailable, anon, swap, zram's mm_stat, the
+ * cumulative PSI totals and the refault and swap counters of /proc/vmstat.
+ * At the end it reports zram's peak ("zram_peak_*") and the lowest SwapFree.
+ *
  * The run ends when every process has exited ("end=all_exited"), when all
  * survivors hold their memory and nothing happened for QUIET_S seconds
  * ("end=quiet"), or after TIMEOUT_S ("end=timeout"); survivors are then
@@ -64,6 +70,18 @@ struct proc {
 
 struct mem {
 	long mem_available_kib, mem_total_kib, swap_free_kib, swap_total_kib;
+	long mem_free_kib, anon_kib, file_lru_kib;
+};
+
+/* /sys/block/zram0/mm_stat, the fields used here (bytes, same_pages in
+ * pages); all 0 when there is no zram0. */
+struct zram {
+	long long orig_bytes, compr_bytes, used_bytes, used_max_bytes, same_pages;
+};
+
+/* /proc/vmstat counters since boot, in pages or events. */
+struct vmstat {
+	long long refault_anon, refault_file, pswpin, pswpout, oom_kill;
 };
 
 static struct proc procs[MAX_PROCS];
@@ -128,24 +146,88 @@ static long field(const char *text, const char *key)
 static struct mem read_mem(void)
 {
 	static char buf[READ_BUF_LEN];
-	struct mem m = { -1, -1, -1, -1 };
+	struct mem m = { -1, -1, -1, -1, -1, -1, -1 };
 
 	if (read_file("/proc/meminfo", buf, sizeof(buf)) > 0) {
 		m.mem_available_kib = field(buf, "MemAvailable:");
 		m.mem_total_kib = field(buf, "MemTotal:");
 		m.swap_free_kib = field(buf, "SwapFree:");
 		m.swap_total_kib = field(buf, "SwapTotal:");
+		m.mem_free_kib = field(buf, "MemFree:");
+		m.anon_kib = field(buf, "AnonPages:");
+		long active = field(buf, "Active(file):"), inactive = field(buf, "Inactive(file):");
+		m.file_lru_kib = active < 0 || inactive < 0 ? -1 : active + inactive;
 	}
 	return m;
 }
 
-static long read_oom_kill(void)
+/* zram0's mm_stat, e.g. (6.1; the last field is 6.0+):
+ *   268435456 134217728 140000000        0 140000000       12        0        0        0
+ * orig_data_size compr_data_size mem_used_total mem_limit mem_used_max
+ * same_pages pages_compacted huge_pages huge_pages_since. Zeros without zram. */
+static struct zram read_zram(void)
+{
+	char buf[256];
+	struct zram z = { 0, 0, 0, 0, 0 };
+	long long f[6];
+	char *p = buf, *endp;
+
+	if (read_file("/sys/block/zram0/mm_stat", buf, sizeof(buf)) <= 0)
+		return z;
+	for (int i = 0; i < 6; i++, p = endp) {
+		f[i] = strtoll(p, &endp, 10);
+		if (endp == p)
+			return z;
+	}
+	z.orig_bytes = f[0];
+	z.compr_bytes = f[1];
+	z.used_bytes = f[2];
+	z.used_max_bytes = f[4];
+	z.same_pages = f[5];
+	return z;
+}
+
+/* zram0's disksize in bytes ("268435456\n"), 0 without zram. */
+static long long read_zram_disksize(void)
+{
+	char buf[64];
+
+	if (read_file("/sys/block/zram0/disksize", buf, sizeof(buf)) <= 0)
+		return 0;
+	return strtoll(buf, NULL, 10);
+}
+
+/* 64-bit value after KEY at a line start of /proc/vmstat, or -1. */
+static long long field_ll(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, klen) == 0)
+			return strtoll(p + klen, NULL, 10);
+	}
+	return -1;
+}
+
+/* Lines like "workingset_refault_anon 1234" ("pswpin 56", "oom_kill 0"). */
+static struct vmstat read_vmstat(void)
 {
 	static char buf[READ_BUF_LEN];
+	struct vmstat v = { -1, -1, -1, -1, -1 };
 
 	if (read_file("/proc/vmstat", buf, sizeof(buf)) <= 0)
-		return -1;
-	return field(buf, "oom_kill ");
+		return v;
+	v.refault_anon = field_ll(buf, "workingset_refault_anon ");
+	v.refault_file = field_ll(buf, "workingset_refault_file ");
+	v.pswpin = field_ll(buf, "pswpin ");
+	v.pswpout = field_ll(buf, "pswpout ");
+	v.oom_kill = field_ll(buf, "oom_kill ");
+	return v;
+}
+
+static long read_oom_kill(void)
+{
+	return (long)read_vmstat().oom_kill;
 }
 
 /* PSI memory totals in microseconds. The file reads:
@@ -232,6 +314,30 @@ static void sample_proc(struct proc *p, long t_ms)
 		p->seen_sigterm = 1;
 		emit("proc.%s.sigterm_pending_ms=%ld", p->label, t_ms);
 	}
+}
+
+/* One time-series line, one write(2), about 250 bytes; the fields, all raw
+ * counters as the kernel gives them (a reader takes differences):
+ *   ts        ms since supervise started
+ *   avail anon free swapfree swaptotal   meminfo MemAvailable, AnonPages,
+ *             MemFree, SwapFree, SwapTotal (KiB)
+ *   filelru   Active(file) + Inactive(file) (KiB)
+ *   zorig zcompr zused   zram0 mm_stat orig_data_size, compr_data_size,
+ *             mem_used_total (bytes); zsame same_pages (pages); 0 without zram
+ *   psome pfull   /proc/pressure/memory total= (us, cumulative since boot)
+ *   rfa rff   vmstat workingset_refault_anon, _file (pages since boot)
+ *   pin pout  vmstat pswpin, pswpout (pages since boot)
+ * -1 marks a value that could not be read. */
+static void emit_series(long t_ms, const struct mem *m, const struct zram *z,
+			long long psome_us, long long pfull_us, const struct vmstat *v)
+{
+	emit("ts=%ld avail=%ld anon=%ld free=%ld swapfree=%ld swaptotal=%ld"
+	     " zorig=%lld zcompr=%lld zused=%lld zsame=%lld psome=%lld pfull=%lld"
+	     " rfa=%lld rff=%lld pin=%lld pout=%lld filelru=%ld",
+	     t_ms, m->mem_available_kib, m->anon_kib, m->mem_free_kib, m->swap_free_kib,
+	     m->swap_total_kib, z->orig_bytes, z->compr_bytes, z->used_bytes, z->same_pages,
+	     psome_us, pfull_us, v->refault_anon, v->refault_file, v->pswpin, v->pswpout,
+	     m->file_lru_kib);
 }
 
 static struct proc *find_proc(const char *label)
@@ -366,6 +472,9 @@ int main(int argc, char **argv)
 	long oom_kill0 = read_oom_kill(), oom_kill_seen = oom_kill0;
 	long mem_available_min = m.mem_available_kib, swap_free_min = m.swap_free_kib;
 	long daemon_rss_max = 0, daemon_died_ms = -1, last_event_ms = 0, next_sample_line_ms = 0;
+	long next_series_ms = 0, anon_max = m.anon_kib;
+	long long zram_disksize = read_zram_disksize();
+	struct zram zram_peak = { 0, 0, 0, 0, 0 };
 	int kills = 0;		/* deaths by a signal, whoever sent it */
 	char kill_order[1024] = "";
 	const char *end = "timeout";
@@ -460,6 +569,25 @@ int main(int argc, char **argv)
 			mem_available_min = m.mem_available_kib;
 		if (m.swap_free_kib >= 0 && m.swap_free_kib < swap_free_min)
 			swap_free_min = m.swap_free_kib;
+		if (m.anon_kib > anon_max)
+			anon_max = m.anon_kib;
+		if (now_ms() >= next_series_ms) {
+			struct zram z = read_zram();
+			struct vmstat v = read_vmstat();
+			long long some_us, full_us;
+
+			read_psi(&some_us, &full_us);
+			emit_series(now_ms(), &m, &z, some_us, full_us, &v);
+			if (z.orig_bytes > zram_peak.orig_bytes)
+				zram_peak.orig_bytes = z.orig_bytes;
+			if (z.compr_bytes > zram_peak.compr_bytes)
+				zram_peak.compr_bytes = z.compr_bytes;
+			if (z.used_bytes > zram_peak.used_bytes)
+				zram_peak.used_bytes = z.used_bytes;
+			/* On the grid, skipping slots the guest was too stalled
+			 * to take: a gap in ts is itself a finding. */
+			next_series_ms = (now_ms() / interval_ms + 1) * interval_ms;
+		}
 		for (int i = 0; i < nprocs; i++)
 			if (procs[i].alive)
 				sample_proc(&procs[i], now_ms());
@@ -503,7 +631,9 @@ int main(int argc, char **argv)
 			break;
 
 		struct pollfd pfd = { .fd = status_pipe[0], .events = POLLIN };
-		poll(&pfd, 1, (int)interval_ms);
+		long wait_ms = next_series_ms - now_ms();
+
+		poll(&pfd, 1, (int)(wait_ms < 1 ? 1 : wait_ms > interval_ms ? interval_ms : wait_ms));
 	}
 
 	long duration_ms = now_ms();
@@ -533,6 +663,23 @@ int main(int argc, char **argv)
 	emit("psi_full_delta_us=%lld", psi_full - psi_full0);
 	emit("oom_kill_end=%ld", oom_kill_end);
 	emit("oom_kill_delta=%ld", oom_kill_end - oom_kill0);
+	emit("anon_max_kib=%ld", anon_max);
+	if (m.swap_total_kib > 0 && swap_free_min >= 0) {
+		emit("swap_used_peak_kib=%ld", m.swap_total_kib - swap_free_min);
+		emit("swap_used_peak_percent=%.1f",
+		     100.0 * (double)(m.swap_total_kib - swap_free_min) / (double)m.swap_total_kib);
+	}
+	/* mem_used_max is the kernel's own peak, exact where 100 ms samples
+	 * can miss one. */
+	struct zram z_end = read_zram();
+	if (z_end.used_max_bytes > zram_peak.used_bytes)
+		zram_peak.used_bytes = z_end.used_max_bytes;
+	emit("zram_disksize_kib=%lld", zram_disksize / 1024);
+	emit("zram_peak_orig_kib=%lld", zram_peak.orig_bytes / 1024);
+	emit("zram_peak_compr_kib=%lld", zram_peak.compr_bytes / 1024);
+	emit("zram_peak_used_kib=%lld", zram_peak.used_bytes / 1024);
+	if (zram_disksize > 0)
+		emit("zram_peak_percent=%.1f", 100.0 * (double)zram_peak.orig_bytes / (double)zram_disksize);
 	if (daemon_pid > 0) {
 		emit("daemon_rss_max_kib=%ld", daemon_rss_max);
 		emit("daemon_alive_end=%d", daemon_died_ms < 0);
