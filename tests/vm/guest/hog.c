@@ -3,7 +3,7 @@
  * hog: allocate and touch anonymous memory at a chosen rate, then hold it.
  *
  *   hog [-n NAME] [-a OOM_SCORE_ADJ] [-m MIB] [-r MIB_PER_S] [-p touch|half]
- *       [-c CGROUP_DIR] [-s PERCENT]
+ *       [-c CGROUP_DIR] [-s PERCENT] [-e SECONDS]
  *
  *   -n  process name (comm), so that oomguard's --avoid/--prefer can match it
  *   -a  oom_score_adj to set on itself (default 0: the guest's init runs at
@@ -21,6 +21,9 @@
  *       kernel or stopped would: a SIGTERM stays pending, only SIGKILL ends
  *       it. Blocking closes the race with a SIGTERM sent while it still
  *       grows, which would otherwise end it before it stops.
+ *   -e  with -m: once at MIB, hold for SECONDS and then exit 0 (scenario
+ *       "burst": a process that needed the memory for a moment, and whose
+ *       normal end is "exit:0")
  *
  * Once the target size is reached it writes "H <pid>\n" to fd 3 when that is
  * open: the guest's supervise helper uses it to know that nothing is still
@@ -129,10 +132,10 @@ int main(int argc, char **argv)
 {
 	const char *name = NULL, *cgroup = NULL, *adj = "0";
 	unsigned long target_mib = 0;
-	double rate_mib_s = 0, stop_percent = 0;
+	double rate_mib_s = 0, stop_percent = 0, hold_s = -1;
 	int half_random = 1, opt;
 
-	while ((opt = getopt(argc, argv, "n:a:m:r:p:c:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:a:m:r:p:c:s:e:")) != -1) {
 		switch (opt) {
 		case 'n': name = optarg; break;
 		case 'a': adj = optarg; break;
@@ -141,8 +144,9 @@ int main(int argc, char **argv)
 		case 'p': half_random = strcmp(optarg, "touch") != 0; break;
 		case 'c': cgroup = optarg; break;
 		case 's': stop_percent = strtod(optarg, NULL); break;
+		case 'e': hold_s = strtod(optarg, NULL); break;
 		default:
-			fprintf(stderr, "usage: hog [-n NAME] [-a ADJ] [-m MIB] [-r MIB/S] [-p touch|half] [-c CGROUP] [-s PERCENT]\n");
+			fprintf(stderr, "usage: hog [-n NAME] [-a ADJ] [-m MIB] [-r MIB/S] [-p touch|half] [-c CGROUP] [-s PERCENT] [-e SECONDS]\n");
 			return 2;
 		}
 	}
@@ -202,6 +206,17 @@ int main(int argc, char **argv)
 
 	if (fcntl(3, F_GETFD) != -1 && write(3, msg, (size_t)len) < 0)
 		die("write fd 3");
+	if (hold_s >= 0) {
+		struct timespec ts = {
+			.tv_sec = (time_t)hold_s,
+			.tv_nsec = (long)((hold_s - (double)(time_t)hold_s) * 1e9),
+		};
+
+		/* A signal ends the sleep early only if it kills us anyway. */
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		return 0;
+	}
 	for (;;)
 		pause();
 }
