@@ -14,23 +14,43 @@
 #   OOMGUARD_VM_KEEP       1: keep the work directory even when all passed
 #   OOMGUARD_VM_DAEMON_ARGS extra oomguard arguments for every scenario (e.g. -d)
 #   OOMGUARD_VM_MAX_RSS_KIB scenario "self": largest VmRSS allowed (default 10240)
-#   OOMGUARD_VM_THRASH_MAX_PERCENT scenario "thrash": full-stall time allowed, in %
-#                          of the same run without a daemon (default 50)
-#   OOMGUARD_VM_EARLYOOM   earlyoom binary for bench-vm.sh (default /usr/bin/earlyoom,
-#                          from Debian's earlyoom package; skipped when absent)
+#   OOMGUARD_VM_STALL_MAX_PERCENT scenarios "thrash" and "slow-disk-leak": full-stall
+#                          time allowed with oomguard, in % of earlyoom's in the same
+#                          run (default 20: "at most a fifth")
+#   OOMGUARD_VM_EARLYOOM   earlyoom binary to compare with (default: Debian's earlyoom
+#                          package, fetched with apt-get download into the cache and
+#                          unpacked there, never installed on the host)
+#   OOMGUARD_VM_SWAP_BPS, OOMGUARD_VM_SWAP_IOPS  throttle of scenario "slow-disk-leak"'s
+#                          swap disk (default 8 MiB/s, 100 IOPS)
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_CACHE=${OOMGUARD_VM_CACHE:-${HOME:-/tmp}/.cache/oomguard-vm}
 VM_MEM_MIB=${OOMGUARD_VM_MEM_MIB:-512}
 VM_SMP=${OOMGUARD_VM_SMP:-2}
-VM_EARLYOOM=${OOMGUARD_VM_EARLYOOM:-/usr/bin/earlyoom}
+VM_EARLYOOM=${OOMGUARD_VM_EARLYOOM:-}
 # Kernel modules the scenarios load, with their dependencies: zram for swap,
-# virtio for the disk that scenario "thrash" reads as its file working set.
+# virtio for the disk that scenario "thrash" reads as its file working set and
+# for the swap disk of the "fits-disk" and "slow-disk-leak" scenarios.
 VM_MODULES="zram virtio_pci virtio_blk"
 # What a cached kernel directory holds; a harness that changes it re-unpacks
 # from the cached .deb instead of trusting an old layout.
 VM_CACHE_STAMP="vmlinux modules: $VM_MODULES"
-VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-oom stuck-victim"
+VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-oom stuck-victim fits-zram fits-disk burst zram-big-leak slow-disk-leak"
+# The disk that swap-on-disk scenarios mkswap in the guest (/dev/vdb); every
+# boot gets a fresh sparse one, so no boot sees another's pages.
+VM_SWAP_DISK_MIB=256
+# Scenario "slow-disk-leak" swaps to a disk as slow as a cheap VPS's network
+# block volume at its baseline: such volumes are sold by the IOPS and MB/s,
+# and a small one (or a burst-credit volume whose credits ran out; gp2-like
+# volumes floor at 100 IOPS) gives about 100 IOPS and under 10 MiB/s.
+# 8 MiB/s is well below the 20 MiB/s leak, so the disk, not the leak, sets
+# the pace once RAM is full. IOPS matter more than MiB/s here: the guest
+# queues swap writes far ahead of the disk (SwapFree falls faster than the
+# disk writes), and the earlyoom comparison needs a freeze as long as users
+# of such machines report. Measured full stall with earlyoom under TCG:
+# 12 MiB/s + 200 IOPS 15 s, 8 + 200 18 s, 8 + 100 25 s, 4 + 100 46 s.
+VM_SWAP_BPS=${OOMGUARD_VM_SWAP_BPS:-$((8 * 1024 * 1024))}
+VM_SWAP_IOPS=${OOMGUARD_VM_SWAP_IOPS:-100}
 
 vm_log() {
 	printf '%s\n' "$*" >&2
@@ -65,9 +85,17 @@ vm_scenario_name() {
 # take a fifth of it.
 vm_scenario_limit() {
 	case "$1" in
-	fast-hog | kernel-oom | stuck-victim) echo 120 ;;
-	self) echo 240 ;;
+	fast-hog | kernel-oom | stuck-victim | burst) echo 120 ;;
+	self | slow-disk-leak | zram-big-leak) echo 240 ;;
 	*) echo 180 ;;
+	esac
+}
+
+# qemu -drive options of the swap disk for a scenario: throttled for
+# "slow-disk-leak", the host's own speed for the others.
+vm_scenario_swap_drive() {
+	case "$1" in
+	slow-disk-leak) echo ",throttling.bps-total=$VM_SWAP_BPS,throttling.iops-total=$VM_SWAP_IOPS" ;;
 	esac
 }
 
@@ -211,6 +239,66 @@ vm_fetch_kernel() {
 	VM_KERNEL_PKG=$pkg
 }
 
+# Finds earlyoom for the comparisons: $OOMGUARD_VM_EARLYOOM, or /usr/bin/earlyoom
+# out of Debian's package, fetched with apt-get download into the cache and
+# unpacked with dpkg-deb like the kernel (installing it would start a live
+# OOM killer on the host). Sets VM_EARLYOOM, or leaves it empty and says why
+# in VM_EARLYOOM_WHY: the suite then fails the checks that need it rather
+# than skipping, since a comparison that cannot run must not pass.
+vm_fetch_earlyoom() {
+	local deb tree dir ver
+	VM_EARLYOOM_WHY=
+	VM_EARLYOOM_VERSION=
+	if [ -n "${OOMGUARD_VM_EARLYOOM:-}" ]; then
+		VM_EARLYOOM=$OOMGUARD_VM_EARLYOOM
+		if [ ! -x "$VM_EARLYOOM" ]; then
+			VM_EARLYOOM_WHY="OOMGUARD_VM_EARLYOOM=$VM_EARLYOOM is not executable"
+			VM_EARLYOOM=
+		fi
+		return 0
+	fi
+	ver=$(apt-cache policy earlyoom 2>/dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1)
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		# No apt lists: an earlier run's copy will do.
+		dir=$(find "$VM_CACHE" -maxdepth 1 -type d -name 'earlyoom-*' | sort -V | tail -n 1)
+		if [ -n "$dir" ] && [ -x "$dir/earlyoom" ]; then
+			VM_EARLYOOM=$dir/earlyoom
+		else
+			VM_EARLYOOM_WHY="apt-cache knows no earlyoom package (apt-get update?) and none is cached in $VM_CACHE"
+		fi
+		return 0
+	fi
+	dir="$VM_CACHE/earlyoom-${ver//[:\/]/_}"
+	if [ ! -x "$dir/earlyoom" ]; then
+		local lock_fd=
+		if command -v flock >/dev/null; then
+			exec {lock_fd}>"$VM_CACHE/.lock" && flock "$lock_fd"
+		fi
+		deb=$(find "$VM_CACHE" -maxdepth 1 -name "earlyoom_${ver#*:}_*.deb" | head -n 1)
+		if [ -z "$deb" ]; then
+			vm_log "fetching earlyoom $ver into $VM_CACHE"
+			rm -f "$VM_CACHE"/earlyoom_*.deb
+			(cd "$VM_CACHE" && apt-get download "earlyoom=$ver") >"$VM_CACHE/apt-get-earlyoom.log" 2>&1 ||
+				VM_EARLYOOM_WHY="apt-get download earlyoom failed (see $VM_CACHE/apt-get-earlyoom.log)"
+			deb=$(find "$VM_CACHE" -maxdepth 1 -name 'earlyoom_*.deb' | head -n 1)
+		fi
+		tree=$(mktemp -d "$VM_CACHE/unpack.XXXXXX")
+		if [ -z "$VM_EARLYOOM_WHY" ]; then
+			if [ -z "$deb" ] || ! dpkg-deb -x "$deb" "$tree" || [ ! -x "$tree/usr/bin/earlyoom" ]; then
+				VM_EARLYOOM_WHY="cannot unpack /usr/bin/earlyoom from ${deb:-the earlyoom package}"
+			else
+				find "$VM_CACHE" -maxdepth 1 -type d -name 'earlyoom-*' -exec rm -rf {} +
+				mkdir -p "$dir" && cp "$tree/usr/bin/earlyoom" "$dir/earlyoom"
+			fi
+		fi
+		rm -rf "$tree"
+		[ -n "$lock_fd" ] && exec {lock_fd}>&-
+		[ -z "$VM_EARLYOOM_WHY" ] || return 0
+	fi
+	VM_EARLYOOM=$dir/earlyoom
+	VM_EARLYOOM_VERSION=$ver
+}
+
 # Copies an executable and, for a dynamic one, every library ldd lists plus
 # the loader, to the same paths under the root $3.
 vm_copy_with_libs() {
@@ -238,12 +326,17 @@ vm_build_initramfs() {
 	chmod 1777 "$root/tmp"
 	vm_copy_with_libs "$VM_BUSYBOX" /bin/busybox "$root" || vm_fail_harness "cannot copy busybox"
 	vm_copy_with_libs "$oomguard" /bin/oomguard "$root" || vm_fail_harness "cannot copy $oomguard and its libraries"
-	# Read by bench-vm.sh, which boots earlyoom only when it is there.
+	# Read by both scripts: the suite needs earlyoom for its stall
+	# comparisons, the benchmark for its third column.
 	# shellcheck disable=SC2034
 	VM_HAVE_EARLYOOM=0
-	# shellcheck disable=SC2034
-	if [ -x "$VM_EARLYOOM" ]; then
-		vm_copy_with_libs "$VM_EARLYOOM" /bin/earlyoom "$root" && VM_HAVE_EARLYOOM=1
+	if [ -n "$VM_EARLYOOM" ]; then
+		if vm_copy_with_libs "$VM_EARLYOOM" /bin/earlyoom "$root"; then
+			# shellcheck disable=SC2034
+			VM_HAVE_EARLYOOM=1
+		else
+			VM_EARLYOOM_WHY="cannot copy $VM_EARLYOOM and its libraries into the guest"
+		fi
 	fi
 	for prog in hog thrash supervise; do
 		"$VM_CC" -static -O2 -Wall -Wextra -Werror -o "$root/bin/$prog" "$VM_DIR/guest/$prog.c" ||
@@ -269,6 +362,10 @@ vm_boot() {
 	local name=$1 scenario=$2 mode=$3 limit=$4 dir="$VM_WORK/$1" accel
 	mkdir -p "$dir"
 	rm -f "$dir"/{console.log,results.txt,daemon.log}
+	# A fresh, sparse swap disk: only what a boot swaps out costs host disk,
+	# and no boot sees another's pages.
+	rm -f "$VM_WORK/swap.img"
+	truncate -s "${VM_SWAP_DISK_MIB}M" "$VM_WORK/swap.img"
 	case "$VM_ACCEL" in
 	kvm) accel=(-accel kvm -cpu host) ;;
 	*) accel=(-accel tcg -cpu max) ;;
@@ -286,6 +383,7 @@ vm_boot() {
 		-serial "file:$dir/results.txt" \
 		-serial "file:$dir/daemon.log" \
 		-drive "file=$VM_WORK/disk.img,format=raw,if=virtio,readonly=on" \
+		-drive "file=$VM_WORK/swap.img,format=raw,if=virtio$(vm_scenario_swap_drive "$scenario")" \
 		</dev/null >"$dir/qemu.log" 2>&1
 	local status=$?
 	# The serial port keeps the guest's \r\n; the parsers want plain lines.
@@ -339,6 +437,12 @@ vm_setup() {
 	[ -x "$oomguard" ] || { echo "ERROR: $oomguard is not an executable oomguard binary"; exit 99; }
 	vm_check_tools
 	vm_fetch_kernel
+	vm_fetch_earlyoom
+	if [ -n "$VM_EARLYOOM" ]; then
+		vm_log "earlyoom: $VM_EARLYOOM${VM_EARLYOOM_VERSION:+ (Debian $VM_EARLYOOM_VERSION)}"
+	else
+		vm_log "earlyoom: none ($VM_EARLYOOM_WHY)"
+	fi
 	VM_WORK=$(mktemp -d "${TMPDIR:-/tmp}/oomguard-vm.XXXXXX")
 	vm_log "kernel: $VM_KERNEL_PKG; work dir: $VM_WORK"
 	vm_build_initramfs "$oomguard"

@@ -5,7 +5,9 @@
 # one scenario, picked on the kernel command line:
 #
 #   oomguard.scenario=NAME   fast-hog | slow-leak | many-growers | protected |
-#                            thrash | self | kernel-oom | stuck-victim | probe
+#                            thrash | self | kernel-oom | stuck-victim |
+#                            fits-zram | fits-disk | burst | zram-big-leak |
+#                            slow-disk-leak | probe
 #   oomguard.mode=MODE       oomguard (default) | none | earlyoom
 #
 # Results leave the guest as key=value lines on /dev/ttyS1 (a file on the host),
@@ -98,6 +100,18 @@ setup_zram() {
 setup_disk() {
 	load_modules virtio_pci virtio_blk || return 1
 	wait_for_file /dev/vda || { emit "error=no /dev/vda"; return 1; }
+}
+
+# Swap on the host's second, writable disk (/dev/vdb, fresh and sparse each
+# boot; throttled by the host for slow-disk-leak).
+setup_swap_disk() {
+	load_modules virtio_pci virtio_blk || return 1
+	wait_for_file /dev/vdb || { emit "error=no /dev/vdb"; return 1; }
+	if ! mkswap /dev/vdb >/dev/null || ! swapon /dev/vdb; then
+		emit "error=swapon /dev/vdb failed"
+		return 1
+	fi
+	emit "swap=disk:$(($(cat /sys/block/vdb/size) / 2048))M"
 }
 
 oom_kill_count() {
@@ -240,10 +254,11 @@ scenario_protected() {
 # Anonymous memory is two thirds of RAM, as when too many programs run: with
 # a share near half, whether a daemon blames memory (oomguard gates PSI kills
 # on anon >= 50 % of RAM) flips from run to run, and so did the result.
+# oomguard runs at its defaults: the host holds its stall against earlyoom's.
 scenario_thrash() {
 	setup_zram 256M || return
 	setup_disk || return
-	OOMGUARD_ARGS="-r 1 --psi-metric full --psi-threshold 20 --psi-duration 2"
+	OOMGUARD_ARGS="-r 1"
 	EARLYOOM_ARGS="-r 1"
 	start_daemon
 	echo "thrash 0 /bin/thrash -n thrash -a ${THRASH_ANON_MIB:-300} -f /dev/vda -F ${THRASH_FILE_MIB:-180} -t 40" |
@@ -318,6 +333,76 @@ scenario_stuck_victim() {
 	fi
 }
 
+# 9-13 run every daemon at its defaults (plus a report line a second): they
+# hold the outcome a user gets without tuning anything.
+
+# 9. A program that fits: it grows as fast as it can to 480 MiB of
+# half-compressible data and holds it. 512 MiB of RAM plus a 256 MiB zram
+# swap have room for it (zram ends well over half full, which the host
+# checks: otherwise the scenario would not test what it claims); nothing
+# may die. The quiet time gives a slow pressure rule its chance to misfire.
+scenario_fits_zram() {
+	setup_zram 256M || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	echo "fit 0 /bin/hog -n fit -m 480 -p half" | run_plan -t 150 -q 15
+}
+
+# 10. The same program with a 256 MiB swap on an ordinary (unthrottled) disk.
+scenario_fits_disk() {
+	setup_swap_disk || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	echo "fit 0 /bin/hog -n fit -m 480 -p half" | run_plan -t 150 -q 15
+}
+
+# 11. A short burst that ends by itself: "hold" keeps 150 MiB, then "burst"
+# takes 350 MiB as fast as it can, holds it 2 s and exits 0. Together that
+# is 500 MiB against about 440 MiB MemAvailable after boot, so at least 60
+# MiB (in practice more, as zram's compressed copies take RAM too) must go
+# to swap, and the burst really swaps; it stays far inside the 256 MiB of
+# zram, so nothing needs to die. A rule that acts on pressure that is over,
+# or on a moment of low MemAvailable with swap to spare, kills here.
+scenario_burst() {
+	setup_zram 256M || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	run_plan -t 90 -q 3 <<-EOF
+		hold 0 /bin/hog -n hold -m 150 -p half
+		burst held /bin/hog -n burst -m 350 -p half -e 2
+	EOF
+}
+
+# 12. A slow leak with a zram disksize larger than RAM (1 GiB on 512 MiB, as
+# zram-generator setups often have): SwapFree stays high while zram's
+# compressed pages fill RAM, so a daemon that trusts SwapFree leaves it to
+# the kernel's killer.
+scenario_zram_big_leak() {
+	setup_zram 1G || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	# Under TCG zram compresses only 6-9 MiB/s, which sets the leak's real
+	# pace once RAM is full: without a daemon the kernel's killer came at
+	# 148 s, so the run may last 200 s before it calls a survivor "alive".
+	echo "leak 0 /bin/hog -n leak -r 20 -p half" | run_plan -t 200
+}
+
+# 13. A leak of 20 MiB/s into swap on a slow disk (the host throttles /dev/vdb
+# to a cheap VPS volume's speed, see lib-vm.sh): once RAM is full every new
+# page waits for the disk, and the guest stands still long before swap is
+# full. The host compares the full-stall time with earlyoom's.
+scenario_slow_disk_leak() {
+	setup_swap_disk || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	echo "leak 0 /bin/hog -n leak -r 20 -p half" | run_plan -t 200
+}
+
 # The host boots this first to learn whether an accelerator really works, and
 # how fast the serial port carrying the daemon's log is.
 scenario_probe() {
@@ -336,7 +421,8 @@ emit "kernel=$(uname -r)"
 emit "boot_s=$(cut -d' ' -f1 /proc/uptime)"
 emit "psi=$([ -r /proc/pressure/memory ] && echo 1 || echo 0)"
 case "$SCENARIO" in
-fast-hog | slow-leak | many-growers | protected | thrash | self | kernel-oom | stuck-victim | probe)
+fast-hog | slow-leak | many-growers | protected | thrash | self | kernel-oom | stuck-victim | \
+	fits-zram | fits-disk | burst | zram-big-leak | slow-disk-leak | probe)
 	"scenario_$(echo "$SCENARIO" | tr - _)"
 	stop_daemon
 	report_kernel
