@@ -4,7 +4,9 @@
 # Draws one PNG of a VM scenario from the guest's time series (the "ts=" lines
 # of results.txt, every 100 ms): MemAvailable, swap used and the share of each
 # 1 s that the whole guest stood still (PSI full: delta(pfull) / delta(ts)),
-# one line per daemon, each daemon's first kill marked by a dashed line.
+# one line per daemon, each daemon's first kill marked by a dashed line at
+# the victim's death as the guest saw it (first_kill_ms: a victim whose
+# memory process_mrelease freed shows MemAvailable rising before that line).
 #
 #   tests/vm/plot-vm.sh OUT.png TITLE DAEMON=results.txt [DAEMON=results.txt...]
 #
