@@ -30,7 +30,7 @@
 #                   256 MiB zram swap: nothing dies, the kernel's killer does not
 #                   run; zram must get well over half full (else the workload is wrong)
 #  10 fits-disk     the same with a 256 MiB swap on an unthrottled disk
-#  11 burst         150 MiB held, then a 350 MiB burst that swaps, holds 2 s and
+#  11 burst         150 MiB held, then a 300 MiB burst that swaps, holds 2 s and
 #                   exits 0 on its own: nobody is killed
 #  12 zram-big-leak a 20 MiB/s leak with a 1 GiB zram on 512 MiB RAM: oomguard
 #                   kills it, the kernel's killer does not run
