@@ -34,7 +34,7 @@
 #                   exits 0 on its own: nobody is killed
 #  12 zram-big-leak a 20 MiB/s leak with a 1 GiB zram on 512 MiB RAM: oomguard
 #                   kills it, the kernel's killer does not run
-#  13 slow-disk-leak a 20 MiB/s leak into swap on a throttled disk: oomguard kills
+#  13 slow-disk-leak a 20 MiB/s leak into 1 GiB of swap on a throttled disk: oomguard kills
 #                   it, the kernel's killer does not run, and the full-stall time
 #                   is at most a fifth of earlyoom's in the same run
 #

@@ -393,16 +393,17 @@ scenario_zram_big_leak() {
 	echo "leak 0 /bin/hog -n leak -r 20 -p half" | run_plan -t 200
 }
 
-# 13. A leak of 20 MiB/s into swap on a slow disk (the host throttles /dev/vdb
-# to a cheap VPS volume's speed, see lib-vm.sh): once RAM is full every new
-# page waits for the disk, and the guest stands still long before swap is
-# full. The host compares the full-stall time with earlyoom's.
+# 13. A leak of 20 MiB/s into 1 GiB of swap on a slow disk (the host
+# throttles /dev/vdb to a cheap VPS volume's speed and sizes it, see
+# lib-vm.sh): once RAM is full every new page waits for the disk, and the
+# guest stands still long before swap is full, about two minutes with a
+# floors-only daemon. The host compares the full-stall time with earlyoom's.
 scenario_slow_disk_leak() {
 	setup_swap_disk || return
 	OOMGUARD_ARGS="-r 1"
 	EARLYOOM_ARGS="-r 1"
 	start_daemon
-	echo "leak 0 /bin/hog -n leak -r 20 -p half" | run_plan -t 200
+	echo "leak 0 /bin/hog -n leak -r 20 -p half" | run_plan -t 360
 }
 
 # The host boots this first to learn whether an accelerator really works, and
