@@ -155,12 +155,8 @@ static void log_record(struct loop *l, const struct candidate *c, const struct p
 	};
 	char line[1536];
 
-	if (out && out->escalation == ESCALATION_TIMEOUT)
-		k.escalation = "timeout";
-	else if (out && out->escalation == ESCALATION_FLOOR)
-		k.escalation = "floor-kill";
-	else if (out && out->escalation == ESCALATION_STALL)
-		k.escalation = "stall";
+	if (out)
+		k.escalation = decide_escalation_name(out->escalation);
 	log_notice("%s", report_format_kill(line, sizeof(line), &k));
 	log_notice("%s", report_format_top(line, sizeof(line), l->sel.top_mem, l->sel.n_top_mem));
 }

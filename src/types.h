@@ -164,13 +164,13 @@ enum action {
 };
 
 /* Why oomguard acts, from a fixed vocabulary that the kill record, the
- * metrics and the hooks all carry (report_reason_name() spells them). */
+ * metrics and the hooks all carry (decide_reason_name() spells them); a
+ * SIGKILL that follows a SIGTERM says why in enum escalation below. */
 enum reason {
 	REASON_NONE,
 	REASON_FLOOR_TERM,		/* memory and swap at or below the term floors */
 	REASON_FLOOR_KILL,		/* ... at or below the kill floors */
 	REASON_PRESSURE,		/* stalled on memory, and memory is the cause */
-	REASON_ESCALATION,		/* SIGKILL after a SIGTERM that was not enough */
 };
 
 /* Why a SIGTERM was followed by SIGKILL. */

@@ -4,6 +4,7 @@
 
 #include "decide/capacity.h"
 #include "decide/policy.h"
+#include "parse/strutil.h"
 
 void decide_init(struct decide_state *st, unsigned page_kib)
 {
@@ -18,17 +19,19 @@ const char *decide_reason_name(enum reason reason)
 	case REASON_FLOOR_TERM: return "floor-term";
 	case REASON_FLOOR_KILL: return "floor-kill";
 	case REASON_PRESSURE: return "pressure";
-	case REASON_ESCALATION: return "escalation";
 	}
 	return "?";
 }
 
-/* part of total in hundredths of a percent, 10000 at most. */
-static uint32_t centi_of(uint64_t part, uint64_t total)
+const char *decide_escalation_name(enum escalation escalation)
 {
-	if (total == 0 || part >= total)
-		return 10000;
-	return (uint32_t)(part * 10000 / total);
+	switch (escalation) {
+	case ESCALATION_NONE: return NULL;
+	case ESCALATION_TIMEOUT: return "timeout";
+	case ESCALATION_FLOOR: return "floor-kill";
+	case ESCALATION_STALL: return "stall";
+	}
+	return "?";
 }
 
 bool decide_memory_is_short(const struct meminfo *mi, const struct capacity *cap,
@@ -42,7 +45,7 @@ bool decide_memory_is_short(const struct meminfo *mi, const struct capacity *cap
 	ev->disk_swapped_kib = run->disk_swapped_kib;
 	if (mi->mem_total_kib == 0)
 		return false;
-	ev->anon_centi = centi_of(anon, mi->mem_total_kib);
+	ev->anon_centi = strutil_centi(anon, mi->mem_total_kib);
 	if (run->elapsed_ms > 0) {
 		ev->refault_kib_per_s = run->refault_pages * page_kib * 1000 / run->elapsed_ms;
 		if (evictable) {

@@ -93,5 +93,8 @@ bool decide_memory_is_short(const struct meminfo *mi, const struct capacity *cap
 enum escalation decide_escalation(const struct decision *acting, const struct decision *now,
 				  unsigned duration_ms);
 
-/* "floor-term", "floor-kill", "pressure", "escalation", "none". */
+/* "timeout", "floor-kill", "stall"; NULL for ESCALATION_NONE. */
+const char *decide_escalation_name(enum escalation escalation);
+
+/* "floor-term", "floor-kill", "pressure", "none". */
 const char *decide_reason_name(enum reason reason);

@@ -51,3 +51,18 @@ bool strutil_startswith(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+uint32_t strutil_centi(uint64_t part, uint64_t total)
+{
+	if (total == 0 || part >= total)
+		return 10000;
+	/* part < total <= 2^50, so part * 10000 stays below 2^64. */
+	return (uint32_t)(part * 10000 / total);
+}
+
+uint32_t strutil_centi_nearest(uint64_t part, uint64_t total)
+{
+	if (total == 0 || part >= total)
+		return 10000;
+	return (uint32_t)((part * 10000 + total / 2) / total);
+}

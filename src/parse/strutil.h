@@ -1,4 +1,5 @@
-/* Strict number parsing shared by the /proc parsers and the flag parser. */
+/* Strict number parsing shared by the /proc parsers and the flag parser,
+ * and the percentages the decision and the reports print. */
 #pragma once
 
 #include <stdbool.h>
@@ -17,3 +18,11 @@ const char *strutil_skip_blanks(const char *s);
 
 /* True when s starts with prefix. */
 bool strutil_startswith(const char *s, const char *prefix);
+
+/* part of total in hundredths of a percent (sizes up to 2^50); 10000 when
+ * total is 0 or part is not smaller. */
+uint32_t strutil_centi(uint64_t part, uint64_t total);
+
+/* The same, rounded to nearest: a floor computed as 5 % of MemTotal and
+ * rounded down to whole KiB reads back as 5.00 %, not 4.99 %. */
+uint32_t strutil_centi_nearest(uint64_t part, uint64_t total);

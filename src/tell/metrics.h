@@ -9,7 +9,7 @@
 #include "types.h"
 
 /* Kills by the reason of the decision (enum reason) and the last signal. */
-#define METRICS_REASONS (REASON_ESCALATION + 1)
+#define METRICS_REASONS (REASON_PRESSURE + 1)
 
 struct metrics {
 	uint64_t kills[METRICS_REASONS][2];	/* [reason][0: SIGTERM, 1: SIGKILL] */

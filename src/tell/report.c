@@ -6,21 +6,7 @@
 
 #include "decide/decide.h"
 #include "log.h"
-
-uint32_t report_centi(uint64_t part, uint64_t total)
-{
-	if (total == 0 || part >= total)
-		return 10000;
-	/* part < total <= 2^50, so part * 10000 stays below 2^64. */
-	return (uint32_t)(part * 10000 / total);
-}
-
-uint32_t report_centi_nearest(uint64_t part, uint64_t total)
-{
-	if (total == 0 || part >= total)
-		return 10000;
-	return (uint32_t)((part * 10000 + total / 2) / total);
-}
+#include "parse/strutil.h"
 
 /* Append to buf at *o, never past len; snprintf's truncation is kept. */
 static void append(char *buf, size_t len, size_t *o, const char *fmt, ...)
@@ -66,8 +52,8 @@ const char *report_format_memory(char *buf, size_t len, const struct sample *s,
 {
 	const struct meminfo *mi = &s->mi;
 	const struct pressure_reading *rd = s->n_pressure ? &s->pressure[0] : NULL;
-	uint32_t mem = report_centi(mi->mem_available_kib, mi->mem_total_kib);
-	uint32_t swap = report_centi(cap->swap_free_kib, cap->swap_total_kib);
+	uint32_t mem = strutil_centi(mi->mem_available_kib, mi->mem_total_kib);
+	uint32_t swap = strutil_centi(cap->swap_free_kib, cap->swap_total_kib);
 	char zram[256];
 	size_t o = 0;
 
@@ -101,13 +87,13 @@ static void format_floors(char *buf, size_t len, const struct decision *d, const
 	uint64_t mem_floor = kill ? d->floors.mem_kill_kib : d->floors.mem_term_kib;
 	uint64_t swap_floor = kill ? d->floors.swap_kill_kib : d->floors.swap_term_kib;
 	uint64_t avail = s->mi.mem_available_kib, total = s->mi.mem_total_kib;
-	uint32_t swap = report_centi(cap->swap_free_kib, cap->swap_total_kib);
-	uint32_t swap_f = report_centi_nearest(swap_floor, cap->swap_total_kib);
+	uint32_t swap = strutil_centi(cap->swap_free_kib, cap->swap_total_kib);
+	uint32_t swap_f = strutil_centi_nearest(swap_floor, cap->swap_total_kib);
 	size_t o = 0;
 
 	append(buf, len, &o, "MemAvailable %u.%02u%% (%llu MiB) <= %s floor %u.%02u%% (%llu MiB) and ",
-	       CENTI(report_centi(avail, total)), (unsigned long long)(avail / 1024),
-	       kill ? "kill" : "term", CENTI(report_centi_nearest(mem_floor, total)),
+	       CENTI(strutil_centi(avail, total)), (unsigned long long)(avail / 1024),
+	       kill ? "kill" : "term", CENTI(strutil_centi_nearest(mem_floor, total)),
 	       (unsigned long long)(mem_floor / 1024));
 	if (cap->swap_total_kib == 0)
 		append(buf, len, &o, "no swap");
@@ -140,7 +126,7 @@ static void format_pressure(char *buf, size_t len, const struct decision *d, con
 		       (unsigned long long)ev->refault_kib_per_s, ev->refault_permille_per_s / 10,
 		       ev->refault_permille_per_s % 10);
 	append(buf, len, &o, ", anon %u.%02u%% of RAM, MemAvailable %u.%02u%%", CENTI(ev->anon_centi),
-	       CENTI(report_centi(s->mi.mem_available_kib, s->mi.mem_total_kib)));
+	       CENTI(strutil_centi(s->mi.mem_available_kib, s->mi.mem_total_kib)));
 }
 
 const char *report_format_decision(char *buf, size_t len, const struct decision *d,

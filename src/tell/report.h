@@ -9,13 +9,6 @@
 #include "parse/config.h"
 #include "types.h"
 
-/* part/total in hundredths of a percent; 10000 when total is 0. */
-uint32_t report_centi(uint64_t part, uint64_t total);
-
-/* The same, rounded to nearest: a floor computed as 5 % of MemTotal and
- * rounded down to whole KiB reads back as 5.00 %, not 4.99 %. */
-uint32_t report_centi_nearest(uint64_t part, uint64_t total);
-
 /* How zram is counted, for start-up and the report:
  *   "zram 256 MiB disksize, 120 MiB used in 61 MiB of RAM (ratio 1.97),
  *    counted as swap up to 80 MiB more (bounded by RAM)"

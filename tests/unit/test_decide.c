@@ -349,7 +349,10 @@ Test(decide, reason_names)
 	cr_expect_str_eq(decide_reason_name(REASON_FLOOR_TERM), "floor-term");
 	cr_expect_str_eq(decide_reason_name(REASON_FLOOR_KILL), "floor-kill");
 	cr_expect_str_eq(decide_reason_name(REASON_PRESSURE), "pressure");
-	cr_expect_str_eq(decide_reason_name(REASON_ESCALATION), "escalation");
+	cr_expect_null(decide_escalation_name(ESCALATION_NONE));
+	cr_expect_str_eq(decide_escalation_name(ESCALATION_TIMEOUT), "timeout");
+	cr_expect_str_eq(decide_escalation_name(ESCALATION_FLOOR), "floor-kill");
+	cr_expect_str_eq(decide_escalation_name(ESCALATION_STALL), "stall");
 }
 
 Test(decide, escalation_while_a_victim_ignores_sigterm)
