@@ -31,7 +31,7 @@
 
 static bool report_due(const struct loop *l, uint64_t now)
 {
-	return l->cfg->once || (l->cfg->report_s && now >= l->next_report_ms);
+	return l->cfg->once || (l->cfg->report_ms && now >= l->next_report_ms);
 }
 
 /* ---- acquire ------------------------------------------------------------- */
@@ -79,7 +79,7 @@ static bool quick_tick(struct loop *l, uint64_t now)
 	    (l->cfg->metrics_file && now >= l->next_metrics_ms))
 		return false;
 	if (sensors_quick_available(&l->sensors, &l->quick_available_kib) < 0 ||
-	    l->quick_available_kib <= l->last.floors.mem_term_kib)
+	    l->quick_available_kib <= l->last.floors.mem_term_max_kib)
 		return false;
 	l->quick = true;
 	return true;
@@ -167,15 +167,15 @@ static void maybe_report(struct loop *l, uint64_t now)
 
 	if (!report_due(l, now))
 		return;
-	l->next_report_ms = now + (uint64_t)l->cfg->report_s * 1000;
-	log_info("%s", report_format_memory(line, sizeof(line), &l->s, &l->last.cap));
+	l->next_report_ms = now + l->cfg->report_ms;
+	log_info("%s", report_format_memory(line, sizeof(line), &l->s, &l->last));
 }
 
 static void maybe_write_metrics(struct loop *l, uint64_t now)
 {
 	/* ~3 KiB of text today; 8 KiB leaves room. */
 	static char buf[8192];
-	uint64_t every = (uint64_t)l->cfg->report_s * 1000;
+	uint64_t every = l->cfg->report_ms;
 	long n;
 	int r;
 

@@ -12,7 +12,9 @@
 #include "tell/list.h"
 #include "log.h"
 #include "acquire/pressure.h"
+#include "acquire/sensors.h"
 #include "loop.h"
+#include "tell/report.h"
 #include "acquire/procfs.h"
 #include "version.h"
 
@@ -44,28 +46,30 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* "MemAvailable <= 10.00%/5.00%", "... <= 1048576/524288 KiB", or with both
- * "... <= min(10.00%, 1048576 KiB)/min(5.00%, 524288 KiB)". */
-static void describe_floor(char *buf, size_t len, const char *what, const struct config_floor *f)
+/* "MemAvailable <= 10.00%/5.00% of available+anon", "... <= 1048576/524288
+ * KiB", or with both "... <= min(10.00%, 1048576 KiB)/min(5.00%, 524288
+ * KiB)". of names what the percentages are of ("" for swap's total). */
+static void describe_floor(char *buf, size_t len, const char *what, const char *of,
+			   const struct config_floor *f)
 {
 	if (f->percent_set && f->size_set)
-		snprintf(buf, len, "%s <= min(%u.%02u%%, %llu KiB)/min(%u.%02u%%, %llu KiB)", what,
+		snprintf(buf, len, "%s <= min(%u.%02u%%, %llu KiB)/min(%u.%02u%%, %llu KiB)%s", what,
 			 f->term_centi / 100, f->term_centi % 100, (unsigned long long)f->term_kib,
-			 f->kill_centi / 100, f->kill_centi % 100, (unsigned long long)f->kill_kib);
+			 f->kill_centi / 100, f->kill_centi % 100, (unsigned long long)f->kill_kib, of);
 	else if (f->size_set)
 		snprintf(buf, len, "%s <= %llu/%llu KiB", what, (unsigned long long)f->term_kib,
 			 (unsigned long long)f->kill_kib);
 	else
-		snprintf(buf, len, "%s <= %u.%02u%%/%u.%02u%%", what, f->term_centi / 100,
-			 f->term_centi % 100, f->kill_centi / 100, f->kill_centi % 100);
+		snprintf(buf, len, "%s <= %u.%02u%%/%u.%02u%%%s", what, f->term_centi / 100,
+			 f->term_centi % 100, f->kill_centi / 100, f->kill_centi % 100, of);
 }
 
 static void log_start(const struct config *cfg)
 {
-	char mem[96], swap[96], psi[128];
+	char mem[128], swap[96], psi[128], policy[1024];
 
-	describe_floor(mem, sizeof(mem), "MemAvailable", &cfg->mem);
-	describe_floor(swap, sizeof(swap), "SwapFree", &cfg->swap);
+	describe_floor(mem, sizeof(mem), "MemAvailable", " of available+anon", &cfg->mem);
+	describe_floor(swap, sizeof(swap), "SwapFree", "", &cfg->swap);
 	if (cfg->psi_threshold_centi)
 		snprintf(psi, sizeof(psi), "on pressure when PSI %s stall >= %u.%02u%% in every %u ms "
 			 "for %u.%u s", cfg->psi_metric == PSI_METRIC_SOME ? "some" : "full",
@@ -76,6 +80,49 @@ static void log_start(const struct config *cfg)
 		snprintf(psi, sizeof(psi), "pressure kills off");
 	log_notice("oomguard %s: SIGTERM/SIGKILL when %s and %s; %s%s", OOMGUARD_VERSION, mem, swap,
 		   psi, cfg->dryrun ? "; dry run: no signal will be sent" : "");
+	log_info("policy: %s", report_format_policy(policy, sizeof(policy), cfg));
+}
+
+/* Open the procfs root and check what the flags need of it: a readable
+ * meminfo, size floors below the machine's totals, and the live procfs of
+ * our pid namespace unless nothing will be signalled. Returns 0, or the
+ * exit status after printing one line (2: bad usage). */
+static int open_procfs(struct config *cfg, struct procfs *procfs)
+{
+	const char *bad_key = NULL;
+	struct meminfo mi;
+	char err[256];
+	int r;
+
+	r = procfs_open(procfs, cfg->procfs_path);
+	if (r < 0) {
+		fprintf(stderr, "oomguard: --procfs: cannot open '%s': %s\n", cfg->procfs_path,
+			strerror(-r));
+		return 2;
+	}
+	r = sensors_read_meminfo_once(procfs, &mi, &bad_key);
+	if (r == -EINVAL) {
+		fprintf(stderr, "oomguard: %s/meminfo: missing or malformed %s\n", cfg->procfs_path,
+			bad_key);
+		return 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "oomguard: --procfs: no readable meminfo in '%s': %s\n",
+			cfg->procfs_path, strerror(-r));
+		return 2;
+	}
+	if (config_check_totals(cfg, mi.mem_total_kib, mi.swap_total_kib, err, sizeof(err)) < 0) {
+		fprintf(stderr, "oomguard: %s\n", err);
+		return 2;
+	}
+	r = procfs_check_live(procfs);
+	if (r < 0 && !cfg->dryrun && cfg->action == CONFIG_RUN) {
+		fprintf(stderr, "oomguard: --procfs: '%s' is %s; pids there name other processes here, "
+			"so it can only be used with --dryrun or --list\n", cfg->procfs_path,
+			r == -ENOTSUP ? "not a procfs" : "the procfs of another pid namespace");
+		return 2;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -100,32 +147,16 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
-	r = procfs_open(&procfs, cfg.procfs_path);
-	if (r < 0) {
-		fprintf(stderr, "oomguard: --procfs: cannot open '%s': %s\n", cfg.procfs_path, strerror(-r));
-		config_free(&cfg);
-		return 2;
-	}
-
-	if (faccessat(procfs.root_fd, "meminfo", R_OK, 0) < 0) {
-		fprintf(stderr, "oomguard: --procfs: no readable meminfo in '%s': %s\n",
-			cfg.procfs_path, strerror(errno));
+	r = open_procfs(&cfg, &procfs);
+	if (r != 0) {
 		procfs_close(&procfs);
 		config_free(&cfg);
-		return 2;
-	}
-
-	r = procfs_check_live(&procfs);
-	if (r < 0 && !cfg.dryrun && cfg.action == CONFIG_RUN) {
-		fprintf(stderr, "oomguard: --procfs: '%s' is %s; pids there name other processes here, "
-			"so it can only be used with --dryrun or --list\n", cfg.procfs_path,
-			r == -ENOTSUP ? "not a procfs" : "the procfs of another pid namespace");
-		procfs_close(&procfs);
-		config_free(&cfg);
-		return 2;
+		return r;
 	}
 
 	log_setup(cfg.debug, cfg.use_syslog);
+	for (unsigned i = 0; i < cfg.n_warnings; i++)
+		log_warn("%s", cfg.warnings[i]);
 	if (cfg.action == CONFIG_LIST) {
 		r = list_print(stdout, &cfg, &procfs);
 		if (r < 0)

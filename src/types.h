@@ -188,6 +188,8 @@ struct floors {
 	uint64_t mem_kill_kib;
 	uint64_t swap_term_kib;
 	uint64_t swap_kill_kib;
+	uint64_t mem_base_kib;		/* what -m is a percentage of: MemAvailable + AnonPages */
+	uint64_t mem_term_max_kib;	/* the term floor at its highest, of MemTotal */
 };
 
 /* Swap as it really is: disk swap as the kernel counts it, zram bounded by

@@ -12,12 +12,12 @@ _oomguard()
 	local opts_arg='-m --mem-min -s --swap-min -M --mem-min-size -S --swap-min-size
 		--psi-threshold --psi-duration --psi-metric
 		--prefer --avoid --ignore
-		--kill-timeout -P --pre-kill -N --post-kill --kernel-oom-hook
+		--kill-timeout -P --pre-kill --pre-kill-wait -N --post-kill --kernel-oom-hook
 		-r --report --metrics-file --procfs --sysfs'
 	# Flags that stand alone.
-	local opts_flag='--ignore-root-user -i --ignore-positive-adj --sort-by-rss --list
+	local opts_flag='--ignore-root-user --ignore-positive-adj --sort-by-rss --list
 		-g --kill-group --kill-cgroup --dryrun
-		--syslog -p --once -d --debug -h --help -v --version'
+		--syslog -p --once -d --debug -h --help -v --version -i -k -n --kernel-oom'
 	local hooks_dir=/usr/share/oomguard/hooks
 
 	COMPREPLY=()
@@ -62,7 +62,7 @@ _oomguard()
 		;;
 	-m | --mem-min | -s | --swap-min | -M | --mem-min-size | -S | --swap-min-size | \
 		--psi-threshold | --psi-duration | --prefer | --avoid | --ignore | \
-		--kill-timeout | -r | --report)
+		--kill-timeout | --pre-kill-wait | -r | --report)
 		# A number, size or regular expression: nothing to offer.
 		return 0
 		;;

@@ -31,6 +31,12 @@ struct sensors {
 /* Initialise every descriptor to -1. */
 void sensors_init(struct sensors *s);
 
+/* Read /proc/meminfo under procfs once, without keeping a descriptor (for
+ * start-up checks and --list). Returns 0, -EINVAL with *bad_key naming the
+ * missing or malformed key, or -errno. */
+int sensors_read_meminfo_once(const struct procfs *procfs, struct meminfo *mi,
+			      const char **bad_key);
+
 /* Open the files below procfs (meminfo required, the rest optional) and the
  * sysfs root at sysfs_path (optional). Returns 0 or the -errno of meminfo. */
 int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sysfs_path);

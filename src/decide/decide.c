@@ -122,7 +122,7 @@ struct decision decide_shortage(struct decide_state *st, const struct config *cf
 
 	memset(&d, 0, sizeof(d));
 	capacity_compute(s, &d.cap);
-	policy_floors(cfg, s->mi.mem_total_kib, &d.cap, &d.floors);
+	policy_floors(cfg, &s->mi, &d.cap, &d.floors);
 	d.reason = policy_check_floors(&d.floors, s->mi.mem_available_kib, &d.cap);
 	if (d.reason != REASON_NONE) {
 		d.action = d.reason == REASON_FLOOR_KILL ? ACTION_KILL : ACTION_TERM;

@@ -13,15 +13,19 @@ static uint64_t floor_kib(uint64_t total_kib, uint32_t centi, bool percent_set,
 	return from_percent;
 }
 
-void policy_floors(const struct config *cfg, uint64_t mem_total_kib, const struct capacity *cap,
+void policy_floors(const struct config *cfg, const struct meminfo *mi, const struct capacity *cap,
 		   struct floors *out)
 {
 	const struct config_floor *m = &cfg->mem, *s = &cfg->swap;
+	uint64_t user = mi->mem_available_kib + mi->anon_pages_kib;
 
-	out->mem_term_kib = floor_kib(mem_total_kib, m->term_centi, m->percent_set, m->term_kib,
+	out->mem_base_kib = user < mi->mem_total_kib ? user : mi->mem_total_kib;
+	out->mem_term_kib = floor_kib(out->mem_base_kib, m->term_centi, m->percent_set, m->term_kib,
 				      m->size_set);
-	out->mem_kill_kib = floor_kib(mem_total_kib, m->kill_centi, m->percent_set, m->kill_kib,
+	out->mem_kill_kib = floor_kib(out->mem_base_kib, m->kill_centi, m->percent_set, m->kill_kib,
 				      m->size_set);
+	out->mem_term_max_kib = floor_kib(mi->mem_total_kib, m->term_centi, m->percent_set,
+					  m->term_kib, m->size_set);
 	out->swap_term_kib = floor_kib(cap->swap_total_kib, s->term_centi, s->percent_set,
 				       s->term_kib, s->size_set);
 	out->swap_kill_kib = floor_kib(cap->swap_total_kib, s->kill_centi, s->percent_set,

@@ -7,11 +7,16 @@
 #include "parse/config.h"
 #include "types.h"
 
-/* Compute the floors for this sample: memory in % of MemTotal (or KiB),
- * swap in % of the effective swap total cap->swap_total_kib (or KiB). When
- * a floor is given both as a percentage and as a size, the lower one counts
- * (as in earlyoom). */
-void policy_floors(const struct config *cfg, uint64_t mem_total_kib, const struct capacity *cap,
+/* Compute the floors for this sample: memory in % of MemAvailable +
+ * AnonPages, "user mem total" as earlyoom 1.8+ has it (so that RAM held by
+ * tmpfs, shm or the kernel, which no kill frees, cannot make oomguard kill
+ * in a loop), at most MemTotal; or in KiB. Swap in % of the effective swap
+ * total cap->swap_total_kib (or KiB). When a floor is given both as a
+ * percentage and as a size, the lower one counts (as in earlyoom). Also
+ * fills mem_base_kib and mem_term_max_kib (the term floor of MemTotal,
+ * never below the real one: what an idle tick's lower bound on MemAvailable
+ * is held against). */
+void policy_floors(const struct config *cfg, const struct meminfo *mi, const struct capacity *cap,
 		   struct floors *out);
 
 /* Compare with the floors: MemAvailable AND the effective free swap at or

@@ -16,8 +16,8 @@ const char config_usage[] =
 	"Kill the process the kernel's OOM killer would pick, before the machine freezes.\n"
 	"\n"
 	"Thresholds (act when memory AND swap are at or below their floors):\n"
-	"  -m, --mem-min PERCENT[,KILL_PERCENT]   MemAvailable floor in % of MemTotal (default 10,5)\n"
-	"  -s, --swap-min PERCENT[,KILL_PERCENT]  SwapFree floor in % of SwapTotal (default 10,5)\n"
+	"  -m, --mem-min PERCENT[,KILL_PERCENT]   MemAvailable floor in % of MemAvailable+AnonPages (default 10,5)\n"
+	"  -s, --swap-min PERCENT[,KILL_PERCENT]  free swap floor in % of the swap total (default 10,5)\n"
 	"  -M, --mem-min-size SIZE[,KILL_SIZE]    MemAvailable floor in KiB (or K, M, G suffix)\n"
 	"  -S, --swap-min-size SIZE[,KILL_SIZE]   SwapFree floor in KiB (or K, M, G suffix)\n"
 	"      --psi-threshold PERCENT            kill when stalled on memory at least PERCENT of the time (default 20; 0 = off)\n"
@@ -29,7 +29,7 @@ const char config_usage[] =
 	"      --avoid REGEX          lower matching processes by 300 oom_score points\n"
 	"      --ignore REGEX         never kill matching processes\n"
 	"      --ignore-root-user     never kill processes of uid 0\n"
-	"  -i, --ignore-positive-adj  score positive oom_score_adj as 0 (browsers raise it on tabs)\n"
+	"      --ignore-positive-adj  score positive oom_score_adj as 0 (browsers raise it on tabs)\n"
 	"      --sort-by-rss          rank by RSS+swap instead of the kernel's oom_score\n"
 	"      --list                 print the candidates, best victim first, and exit\n"
 	"\n"
@@ -38,12 +38,13 @@ const char config_usage[] =
 	"      --kill-cgroup          kill every process of the victim's cgroup\n"
 	"      --kill-timeout SECONDS wait this long after SIGTERM before SIGKILL (default 5)\n"
 	"  -P, --pre-kill PATH        run PATH before a kill (victim in OOMGUARD_* variables)\n"
+	"      --pre-kill-wait SECONDS    ...and hold the kill until it exits, at most this long (default 0.2)\n"
 	"  -N, --post-kill PATH       run PATH after a kill\n"
 	"      --kernel-oom-hook PATH run PATH when the kernel's own OOM killer ran\n"
 	"      --dryrun               do everything but send signals and run kill hooks\n"
 	"\n"
 	"Other:\n"
-	"  -r, --report SECONDS       memory report interval (default 3600; 0 = off)\n"
+	"  -r, --report SECONDS       memory report interval, decimals allowed (default 3600; 0 = off)\n"
 	"      --metrics-file PATH    write Prometheus metrics to PATH every report interval (at most 60 s)\n"
 	"      --syslog               log through syslog(3) instead of stderr\n"
 	"  -p                         run at nice -20 (earlyoom's -p; oom_score_adj is always set)\n"
@@ -52,7 +53,15 @@ const char config_usage[] =
 	"      --once                 check once, report, and exit\n"
 	"  -d, --debug                verbose logging\n"
 	"  -h, --help                 show this help and exit\n"
-	"  -v, --version              show the version and exit\n";
+	"  -v, --version              show the version and exit\n"
+	"\n"
+	"earlyoom's flags with another meaning here (accepted with a warning, so a switched service runs):\n"
+	"  -i                         earlyoom 1.7+ ignores it too (see --ignore-positive-adj)\n"
+	"  -k                         earlyoom 1.2+ ignores it too\n"
+	"  -n                         no D-Bus notifications: use --post-kill .../hooks/oomguard-notify\n"
+	"      --kernel-oom           earlyoom's: the kernel's own pick, no policy; oomguard kills it\n"
+	"\n"
+	"Long flags are never abbreviated; a value that starts with '-' must be attached (--flag=-x).\n";
 
 enum {
 	OPT_DRYRUN = 256,
@@ -73,6 +82,9 @@ enum {
 	OPT_SORT_BY_RSS,
 	OPT_SYSLOG,
 	OPT_METRICS_FILE,
+	OPT_IGNORE_POSITIVE_ADJ,
+	OPT_KERNEL_OOM,
+	OPT_PRE_KILL_WAIT,
 };
 
 static const struct option long_options[] = {
@@ -95,7 +107,7 @@ static const struct option long_options[] = {
 	{ "avoid", required_argument, NULL, OPT_AVOID },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "ignore-root-user", no_argument, NULL, OPT_IGNORE_ROOT },
-	{ "ignore-positive-adj", no_argument, NULL, 'i' },
+	{ "ignore-positive-adj", no_argument, NULL, OPT_IGNORE_POSITIVE_ADJ },
 	{ "sort-by-rss", no_argument, NULL, OPT_SORT_BY_RSS },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
@@ -103,6 +115,8 @@ static const struct option long_options[] = {
 	{ "kill-cgroup", no_argument, NULL, OPT_KILL_CGROUP },
 	{ "kill-timeout", required_argument, NULL, OPT_KILL_TIMEOUT },
 	{ "kernel-oom-hook", required_argument, NULL, OPT_KERNEL_OOM_HOOK },
+	{ "kernel-oom", no_argument, NULL, OPT_KERNEL_OOM },
+	{ "pre-kill-wait", required_argument, NULL, OPT_PRE_KILL_WAIT },
 	{ "psi-threshold", required_argument, NULL, OPT_PSI_THRESHOLD },
 	{ "psi-duration", required_argument, NULL, OPT_PSI_DURATION },
 	{ "psi-metric", required_argument, NULL, OPT_PSI_METRIC },
@@ -125,28 +139,91 @@ static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-int config_parse_percent(const char *s, uint32_t *centi)
+static void warn(struct config *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Add one line to cfg->warnings (the last slot says more were cut). */
+static void warn(struct config *cfg, const char *fmt, ...)
 {
-	uint64_t whole, frac = 0;
+	va_list ap;
+
+	if (cfg->n_warnings >= CONFIG_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(cfg->warnings[cfg->n_warnings++], CONFIG_WARNING_LEN, fmt, ap);
+	va_end(ap);
+}
+
+int config_parse_percent(const char *s, uint32_t *centi, bool *rounded)
+{
+	uint64_t whole, value, frac = 0;
+	bool round_up = false, dropped = false;
 	const char *end;
 
-	if (strutil_parse_u64(s, &end, 100, &whole) < 0)
+	/* ".5" as earlyoom's strtod reads it. */
+	if (s[0] == '.' && s[1] >= '0' && s[1] <= '9') {
+		whole = 0;
+		end = s;
+	} else if (strutil_parse_u64(s, &end, 100, &whole) < 0) {
 		return -EINVAL;
+	}
 	if (*end == '.') {
-		const char *frac_start = end + 1;
-		size_t digits;
+		const char *p = end + 1;
+		unsigned digits = 0;
 
-		if (strutil_parse_u64(frac_start, &end, 99, &frac) < 0)
-			return -EINVAL;
-		digits = (size_t)(end - frac_start);
-		if (digits > 2)
+		/* "10.125": hundredths kept, the rest rounds to nearest. */
+		for (; *p >= '0' && *p <= '9'; p++, digits++) {
+			if (digits < 2)
+				frac = frac * 10 + (uint64_t)(*p - '0');
+			else if (digits == 2)
+				round_up = *p >= '5';
+			dropped |= digits >= 2 && *p != '0';
+		}
+		if (digits == 0)
 			return -EINVAL;
 		if (digits == 1)
 			frac *= 10;
+		end = p;
 	}
-	if (*end != '\0' || (whole == 100 && frac != 0))
+	if (*end != '\0')
 		return -EINVAL;
-	*centi = (uint32_t)(whole * 100 + frac);
+	value = whole * 100 + frac + round_up;
+	if (value > 10000)
+		return -EINVAL;
+	*centi = (uint32_t)value;
+	if (rounded)
+		*rounded = dropped;
+	return 0;
+}
+
+int config_parse_seconds(const char *s, unsigned max_ms, unsigned *ms)
+{
+	uint64_t whole, value, frac = 0;
+	bool round_up = false;
+	const char *end;
+
+	if (strutil_parse_u64(s, &end, max_ms / 1000 + 1, &whole) < 0)
+		return -EINVAL;
+	if (*end == '.') {
+		const char *p = end + 1;
+		unsigned digits = 0;
+
+		/* Milliseconds kept, the next digit rounds. */
+		for (; *p >= '0' && *p <= '9'; p++, digits++) {
+			if (digits < 3)
+				frac = frac * 10 + (uint64_t)(*p - '0');
+			else if (digits == 3)
+				round_up = *p >= '5';
+		}
+		if (digits == 0)
+			return -EINVAL;
+		for (; digits < 3; digits++)
+			frac *= 10;
+		end = p;
+	}
+	value = whole * 1000 + frac + round_up;
+	if (*end != '\0' || value > max_ms)
+		return -EINVAL;
+	*ms = (unsigned)value;
 	return 0;
 }
 
@@ -193,35 +270,110 @@ static const char *split_pair(const char *arg, char *buf, size_t buflen)
 	return comma + 1;
 }
 
-static int parse_percent_pair(const char *flag, const char *arg, struct config_floor *floor,
+/* "-m 10.125": rounded to 10.13, as the floors keep hundredths. */
+static int parse_percent_part(struct config *cfg, const char *flag, const char *what,
+			      const char *text, bool pair, uint32_t max_centi, uint32_t *centi,
 			      char *errbuf, size_t errlen)
+{
+	bool rounded = false;
+
+	if (*text == '\0' && pair) {	/* earlyoom: an empty side of "TERM,KILL" is 0 */
+		*centi = 0;
+		return 0;
+	}
+	if (config_parse_percent(text, centi, &rounded) < 0)
+		return fail(errbuf, errlen, "%s: %s '%s' is not a percentage between 0 and 100",
+			    flag, what, text);
+	if (*centi > max_centi)
+		return fail(errbuf, errlen, "%s: %s %s%% would act on an idle machine: at most %u%%",
+			    flag, what, text, max_centi / 100);
+	if (rounded)
+		warn(cfg, "%s: %s %s rounded to %u.%02u (two decimals)", flag, what, text,
+		     *centi / 100, *centi % 100);
+	return 0;
+}
+
+/* "5.00%" for hundredths of a percent, "1024 KiB" for a size. */
+static const char *level_text(uint64_t v, bool centi, char *buf, size_t len)
+{
+	if (centi)
+		snprintf(buf, len, "%llu.%02llu%%", (unsigned long long)(v / 100),
+			 (unsigned long long)(v % 100));
+	else
+		snprintf(buf, len, "%llu KiB", (unsigned long long)v);
+	return buf;
+}
+
+/* earlyoom raises a term level below its kill level to the kill level with
+ * a warning rather than refusing to start: a service switched over must
+ * run. Both at 0 leaves no floor at all, which earlyoom refuses too. */
+static int settle_pair(struct config *cfg, const char *flag, uint64_t *term, uint64_t *kill,
+		       bool centi, char *errbuf, size_t errlen)
+{
+	char t[32], k[32];
+
+	if (*term == 0 && *kill == 0)
+		return fail(errbuf, errlen, "%s: both levels are 0, which leaves no floor "
+			    "(earlyoom refuses this too)", flag);
+	if (*kill > *term) {
+		warn(cfg, "%s: the kill level %s is above the term level %s: both set to %s, as "
+		     "earlyoom does", flag, level_text(*kill, centi, k, sizeof(k)),
+		     level_text(*term, centi, t, sizeof(t)), k);
+		*term = *kill;
+	}
+	return 0;
+}
+
+static int parse_percent_pair(struct config *cfg, const char *flag, const char *arg,
+			      uint32_t max_centi, struct config_floor *floor, char *errbuf,
+			      size_t errlen)
 {
 	char buf[64];
 	const char *kill_part = split_pair(arg, buf, sizeof(buf));
+	uint64_t term, kill;
+	int r;
 
-	if (strlen(arg) >= sizeof(buf) || config_parse_percent(buf, &floor->term_centi) < 0)
+	if (strlen(arg) >= sizeof(buf))
 		return fail(errbuf, errlen, "%s: '%s' is not a percentage between 0 and 100", flag, arg);
+	r = parse_percent_part(cfg, flag, "level", buf, kill_part != NULL, max_centi,
+			       &floor->term_centi, errbuf, errlen);
+	if (r < 0)
+		return r;
 	floor->kill_centi = floor->term_centi / 2;
 	if (kill_part) {
-		if (config_parse_percent(kill_part, &floor->kill_centi) < 0)
-			return fail(errbuf, errlen, "%s: kill level '%s' is not a percentage between 0 and 100",
-				    flag, kill_part);
-		if (floor->kill_centi > floor->term_centi)
-			return fail(errbuf, errlen, "%s: kill level %s is above the term level %s",
-				    flag, kill_part, buf);
+		r = parse_percent_part(cfg, flag, "kill level", kill_part, true, max_centi,
+				       &floor->kill_centi, errbuf, errlen);
+		if (r < 0)
+			return r;
 	}
+	term = floor->term_centi;
+	kill = floor->kill_centi;
+	r = settle_pair(cfg, flag, &term, &kill, true, errbuf, errlen);
+	if (r < 0)
+		return r;
+	floor->term_centi = (uint32_t)term;
 	floor->percent_set = true;
 	return 0;
 }
 
-static int parse_size_pair(const char *flag, const char *arg, struct config_floor *floor,
-			   char *errbuf, size_t errlen)
+/* As for percentages, an empty side of "TERM,KILL" is 0. */
+static int size_part(const char *text, bool pair, uint64_t *kib)
+{
+	if (*text == '\0' && pair) {
+		*kib = 0;
+		return 0;
+	}
+	return config_parse_size(text, kib);
+}
+
+static int parse_size_pair(struct config *cfg, const char *flag, const char *arg,
+			   struct config_floor *floor, char *errbuf, size_t errlen)
 {
 	char buf[64];
 	const char *kill_part = split_pair(arg, buf, sizeof(buf));
 	int r;
 
-	r = strlen(arg) >= sizeof(buf) ? -ERANGE : config_parse_size(buf, &floor->term_kib);
+	r = strlen(arg) >= sizeof(buf) ? -ERANGE : size_part(buf, kill_part != NULL, &floor->term_kib);
 	if (r == -ERANGE)
 		return fail(errbuf, errlen, "%s: size '%s' is too large", flag, arg);
 	if (r < 0)
@@ -229,17 +381,28 @@ static int parse_size_pair(const char *flag, const char *arg, struct config_floo
 			    flag, arg);
 	floor->kill_kib = floor->term_kib / 2;
 	if (kill_part) {
-		r = config_parse_size(kill_part, &floor->kill_kib);
+		r = size_part(kill_part, true, &floor->kill_kib);
 		if (r == -ERANGE)
 			return fail(errbuf, errlen, "%s: kill size '%s' is too large", flag, kill_part);
 		if (r < 0)
 			return fail(errbuf, errlen, "%s: kill size '%s' is not a size", flag, kill_part);
-		if (floor->kill_kib > floor->term_kib)
-			return fail(errbuf, errlen, "%s: kill size %s is above the term size %s",
-				    flag, kill_part, buf);
 	}
+	r = settle_pair(cfg, flag, &floor->term_kib, &floor->kill_kib, false, errbuf, errlen);
+	if (r < 0)
+		return r;
 	floor->size_set = true;
 	return 0;
+}
+
+/* A hook named by a relative path would run whatever that path means in
+ * the daemon's working directory ("/" under systemd): earlyoom disables
+ * such a hook with a warning and runs, and so does oomguard. */
+static const char *hook_path(struct config *cfg, const char *flag, const char *arg)
+{
+	if (arg[0] == '/')
+		return arg;
+	warn(cfg, "%s %s: not an absolute path, so the hook is off", flag, arg);
+	return NULL;
 }
 
 static int parse_uint(const char *flag, const char *arg, unsigned min, unsigned max, unsigned *out,
@@ -306,7 +469,10 @@ static void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->action = CONFIG_RUN;
-	cfg->report_s = 3600;
+	cfg->report_ms = 3600 * 1000;
+	/* earlyoom's PREHOOK_STARTUP_SLEEP_MS: long enough for a hook to
+	 * record the victim, short against a machine running out. */
+	cfg->pre_kill_wait_ms = 200;
 	cfg->procfs_path = "/proc";
 	cfg->sysfs_path = "/sys";
 	cfg->kill_timeout_ms = 5000;
@@ -328,24 +494,35 @@ static void floor_default(struct config_floor *floor)
 	}
 }
 
-static int parse_option(struct config *cfg, int c, const char *arg, const char *bad_opt,
+static int parse_option(struct config *cfg, int c, const char *arg, const char *flag,
 			char *errbuf, size_t errlen)
 {
 	unsigned seconds;
 	int r;
 
 	switch (c) {
-	case 'm': return parse_percent_pair("--mem-min", arg, &cfg->mem, errbuf, errlen);
-	case 's': return parse_percent_pair("--swap-min", arg, &cfg->swap, errbuf, errlen);
-	case 'M': return parse_size_pair("--mem-min-size", arg, &cfg->mem, errbuf, errlen);
-	case 'S': return parse_size_pair("--swap-min-size", arg, &cfg->swap, errbuf, errlen);
-	case 'r': return parse_uint("--report", arg, 0, 1000000, &cfg->report_s, errbuf, errlen);
+	case 'm':
+		return parse_percent_pair(cfg, "--mem-min", arg, CONFIG_MEM_MAX_CENTI, &cfg->mem,
+					  errbuf, errlen);
+	case 's': return parse_percent_pair(cfg, "--swap-min", arg, 10000, &cfg->swap, errbuf, errlen);
+	case 'M': return parse_size_pair(cfg, "--mem-min-size", arg, &cfg->mem, errbuf, errlen);
+	case 'S': return parse_size_pair(cfg, "--swap-min-size", arg, &cfg->swap, errbuf, errlen);
+	case 'r':
+		if (config_parse_seconds(arg, 1000000000, &cfg->report_ms) < 0)
+			return fail(errbuf, errlen, "--report: '%s' is not a number of seconds from 0 to "
+				    "1000000", arg);
+		return 0;
 	case 'd': cfg->debug = true; return 0;
 	case 'h': cfg->action = CONFIG_HELP; return 0;
 	case 'v': cfg->action = CONFIG_VERSION; return 0;
 	case 'g': cfg->kill_group = true; return 0;
-	case 'P': cfg->pre_kill = arg; return 0;
-	case 'N': cfg->post_kill = arg; return 0;
+	case 'P': cfg->pre_kill = hook_path(cfg, flag, arg); return 0;
+	case OPT_PRE_KILL_WAIT:
+		if (config_parse_seconds(arg, 10000, &cfg->pre_kill_wait_ms) < 0)
+			return fail(errbuf, errlen, "--pre-kill-wait: '%s' is not a number of seconds "
+				    "from 0 to 10", arg);
+		return 0;
+	case 'N': cfg->post_kill = hook_path(cfg, flag, arg); return 0;
 	case OPT_DRYRUN: cfg->dryrun = true; return 0;
 	case OPT_PROCFS: cfg->procfs_path = arg; return 0;
 	case OPT_SYSFS: cfg->sysfs_path = arg; return 0;
@@ -354,14 +531,23 @@ static int parse_option(struct config *cfg, int c, const char *arg, const char *
 	case OPT_AVOID: return add_rule(cfg, MATCH_AVOID, arg, errbuf, errlen);
 	case OPT_IGNORE: return add_rule(cfg, MATCH_IGNORE, arg, errbuf, errlen);
 	case OPT_IGNORE_ROOT: cfg->ignore_root_user = true; return 0;
-	case 'i': cfg->ignore_positive_adj = true; return 0;
+	case OPT_IGNORE_POSITIVE_ADJ: cfg->ignore_positive_adj = true; return 0;
 	case 'p': cfg->high_priority = true; return 0;
-	case 'n':
-		return fail(errbuf, errlen, "-n: oomguard sends no D-Bus notifications itself; use "
-			    "--post-kill /usr/share/oomguard/hooks/oomguard-notify");
+	/* earlyoom's flags that do nothing any more, or nothing here: ignored
+	 * with a warning, so that a service switched over still runs. */
+	case 'i':
+		warn(cfg, "-i is ignored, as earlyoom has done since 1.7 (the policy it once named "
+		     "is --ignore-positive-adj)");
+		return 0;
 	case 'k':
-		return fail(errbuf, errlen, "-k: there is no kernel OOM killer mode; oomguard acts "
-			    "before the kernel would (see --kernel-oom-hook)");
+		warn(cfg, "-k is ignored, as earlyoom has done since 1.2: oomguard acts before the "
+		     "kernel's killer would (see --kernel-oom-hook)");
+		return 0;
+	case 'n':
+		warn(cfg, "-n is ignored: oomguard sends no D-Bus notification itself; add --post-kill "
+		     "/usr/share/oomguard/hooks/oomguard-notify for one");
+		return 0;
+	case OPT_KERNEL_OOM: cfg->kernel_oom = true; return 0;
 	case OPT_SORT_BY_RSS: cfg->sort_by_rss = true; return 0;
 	case OPT_SYSLOG: cfg->use_syslog = true; return 0;
 	case OPT_METRICS_FILE: cfg->metrics_file = arg; return 0;
@@ -371,11 +557,10 @@ static int parse_option(struct config *cfg, int c, const char *arg, const char *
 		r = parse_uint("--kill-timeout", arg, 1, 3600, &seconds, errbuf, errlen);
 		cfg->kill_timeout_ms = seconds * 1000;
 		return r;
-	case OPT_KERNEL_OOM_HOOK: cfg->kernel_oom_hook = arg; return 0;
+	case OPT_KERNEL_OOM_HOOK: cfg->kernel_oom_hook = hook_path(cfg, flag, arg); return 0;
 	case OPT_PSI_THRESHOLD:
-		if (config_parse_percent(arg, &cfg->psi_threshold_centi) < 0)
-			return fail(errbuf, errlen, "--psi-threshold: '%s' is not a percentage between 0 and 100", arg);
-		return 0;
+		return parse_percent_part(cfg, "--psi-threshold", "level", arg, false, 10000,
+					  &cfg->psi_threshold_centi, errbuf, errlen);
 	case OPT_PSI_DURATION:
 		r = parse_uint("--psi-duration", arg, 1, 3600, &seconds, errbuf, errlen);
 		cfg->psi_duration_ms = seconds * 1000;
@@ -389,10 +574,77 @@ static int parse_option(struct config *cfg, int c, const char *arg, const char *
 			return fail(errbuf, errlen, "--psi-metric: '%s' is not 'some' or 'full'", arg);
 		return 0;
 	case ':':
-		return fail(errbuf, errlen, "%s: missing argument", bad_opt);
+		return fail(errbuf, errlen, "%s: missing argument", flag);
 	default:
-		return fail(errbuf, errlen, "%s: unknown option (see --help)", bad_opt);
+		return fail(errbuf, errlen, "%s: unknown option (see --help)", flag);
 	}
+}
+
+/* getopt_long takes any unambiguous prefix of a long flag: "--kernel-oom"
+ * (an earlyoom flag) would be read as --kernel-oom-hook and swallow the
+ * next word as its path. A long flag must be spelt out. Returns 0 or
+ * -EINVAL. */
+static int check_spelling(const char *typed, int longindex, int c, char *errbuf, size_t errlen)
+{
+	const char *name;
+
+	if (longindex < 0 || c == '?' || c == ':')
+		return 0;
+	name = long_options[longindex].name;
+	if (strcmp(typed + 2, name) == 0)
+		return 0;
+	return fail(errbuf, errlen, "%s: unknown option; long flags are not abbreviated (--%s?)",
+		    typed, name);
+}
+
+/* "-r=5" gives -r the value "=5": earlyoom reads it as 0 (reports off) or
+ * refuses it (-m=10). What is meant is plain: the value after '='. */
+static const char *short_equals(struct config *cfg, const char *flag, const char *value,
+				const char *word)
+{
+	if (value == word || value[0] != '=' || value[1] == '\0')
+		return value;
+	warn(cfg, "%s=%s read as %s %s (with a short flag the value follows without '=')", flag,
+	     value + 1, flag, value + 1);
+	return value + 1;
+}
+
+/* A value given as a separate word that starts with '-' is the next flag,
+ * not a value: "--pre-kill --dryrun" must not run "--dryrun" as a hook and
+ * start live. "--flag=-value" or "-f-value" says that it is meant. Returns
+ * 0 or -EINVAL. */
+static int check_value(const char *flag, const char *value, const char *word, char *errbuf,
+		       size_t errlen)
+{
+	if (!value || value != word || value[0] != '-')
+		return 0;
+	return fail(errbuf, errlen, "%s: missing value: '%s' is a flag (attach a value that starts "
+		    "with '-': %s%s%s)", flag, value, flag, flag[1] == '-' ? "=" : "", value);
+}
+
+/* earlyoom's --kernel-oom has the kernel's OOM killer pick (sysrq 'f'),
+ * which ignores earlyoom's victim policy. oomguard's default pick is that
+ * very choice (the same oom_badness, oom_score_adj included), made and
+ * killed here with a record of what died: so the flag means the default
+ * pick, and the policy flags that earlyoom ignores with it are dropped. */
+static void kernel_oom_policy(struct config *cfg)
+{
+	char dropped[160] = "";
+	size_t o = 0;
+
+	if (cfg->n_rules)
+		o += (size_t)snprintf(dropped + o, sizeof(dropped) - o, " --prefer/--avoid/--ignore");
+	if (cfg->sort_by_rss)
+		o += (size_t)snprintf(dropped + o, sizeof(dropped) - o, " --sort-by-rss");
+	if (cfg->ignore_root_user)
+		o += (size_t)snprintf(dropped + o, sizeof(dropped) - o, " --ignore-root-user");
+	if (cfg->kill_group)
+		o += (size_t)snprintf(dropped + o, sizeof(dropped) - o, " -g");
+	config_free(cfg);
+	cfg->sort_by_rss = cfg->ignore_root_user = cfg->kill_group = false;
+	warn(cfg, "--kernel-oom: oomguard picks as the kernel's OOM killer would (the same "
+	     "oom_badness) and kills that process itself, not through sysrq, so that the kill is "
+	     "recorded%s%s", o ? "; ignored with it, as in earlyoom:" : "", dropped);
 }
 
 int config_parse(struct config *cfg, int argc, char **argv, char *errbuf, size_t errlen)
@@ -404,30 +656,75 @@ int config_parse(struct config *cfg, int argc, char **argv, char *errbuf, size_t
 	opterr = 0;
 	optind = 0;	/* glibc: full re-initialisation, so tests can parse twice */
 	for (;;) {
-		char bad_opt[64] = "";
+		char flag[64] = "";
 		int this_optind = optind ? optind : 1;
+		const char *word = this_optind < argc ? argv[this_optind] : "";
+		int longindex = -1;
 
-		c = getopt_long(argc, argv, short_options, long_options, NULL);
+		c = getopt_long(argc, argv, short_options, long_options, &longindex);
 		if (c == -1)
 			break;
-		if ((c == '?' || c == ':') && this_optind < argc) {
-			const char *word = argv[this_optind];
-
-			/* Name the flag as the user typed it, without "=value". */
-			if (strutil_startswith(word, "--"))
-				snprintf(bad_opt, sizeof(bad_opt), "%.*s", (int)strcspn(word, "="), word);
-			else
-				snprintf(bad_opt, sizeof(bad_opt), "-%c", optopt);
-		}
-		r = parse_option(cfg, c, optarg, bad_opt, errbuf, errlen);
+		/* The flag as the user typed it, without "=value". */
+		if (strutil_startswith(word, "--"))
+			snprintf(flag, sizeof(flag), "%.*s", (int)strcspn(word, "="), word);
+		else
+			snprintf(flag, sizeof(flag), "-%c", c == '?' || c == ':' ? optopt : c);
+		r = check_spelling(flag, longindex, c, errbuf, errlen);
+		if (r == 0 && optarg && !strutil_startswith(word, "--"))
+			optarg = (char *)short_equals(cfg, flag, optarg, argv[optind - 1]);
+		if (r == 0)
+			r = check_value(flag, optarg, optind > 0 ? argv[optind - 1] : NULL, errbuf, errlen);
+		if (r == 0)
+			r = parse_option(cfg, c, optarg, flag, errbuf, errlen);
 		if (r < 0)
 			return r;
 	}
 	if (optind < argc)
 		return fail(errbuf, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (cfg->kernel_oom)
+		kernel_oom_policy(cfg);
 	floor_default(&cfg->mem);
 	floor_default(&cfg->swap);
 	return 0;
+}
+
+/* "1073741824" KiB is 1 TiB: a size typed in bytes. Say what it would be. */
+static void bytes_hint(uint64_t kib, uint64_t total_kib, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (kib / 1024 > 0 && kib / 1024 < total_kib)
+		snprintf(buf, len, "; if %llu was meant as bytes, that is %llu KiB",
+			 (unsigned long long)kib, (unsigned long long)(kib / 1024));
+}
+
+static int check_size(const char *flag, const char *what, uint64_t term_kib, uint64_t total_kib,
+		      char *errbuf, size_t errlen)
+{
+	char hint[96];
+
+	if (term_kib < total_kib)
+		return 0;
+	bytes_hint(term_kib, total_kib, hint, sizeof(hint));
+	return fail(errbuf, errlen, "%s: %llu KiB is not below %s (%llu KiB), so it would act on an "
+		    "idle machine; sizes are in KiB, or with K, M or G%s", flag,
+		    (unsigned long long)term_kib, what, (unsigned long long)total_kib, hint);
+}
+
+int config_check_totals(struct config *cfg, uint64_t mem_total_kib, uint64_t swap_total_kib,
+			char *errbuf, size_t errlen)
+{
+	int r = 0;
+
+	if (cfg->mem.size_set)
+		r = check_size("--mem-min-size", "MemTotal", cfg->mem.term_kib, mem_total_kib,
+			       errbuf, errlen);
+	if (r == 0 && cfg->swap.size_set && swap_total_kib == 0)
+		warn(cfg, "--swap-min-size: this machine has no swap, so the swap floor does not "
+		     "matter (memory alone decides)");
+	else if (r == 0 && cfg->swap.size_set)
+		r = check_size("--swap-min-size", "SwapTotal", cfg->swap.term_kib, swap_total_kib,
+			       errbuf, errlen);
+	return r;
 }
 
 void config_free(struct config *cfg)

@@ -42,13 +42,23 @@ struct match_rule {
  * struct free of ownership questions. */
 #define CONFIG_MAX_RULES 32
 
+/* What earlyoom accepts with a warning, oomguard accepts with a warning too:
+ * the parser collects them (one line each) and main.c logs them. Eight
+ * cover every flag that can warn at once. */
+#define CONFIG_MAX_WARNINGS 8
+#define CONFIG_WARNING_LEN 320
+
+/* The highest memory term floor: at 100 % MemAvailable is always at or
+ * below it and an idle machine would be killed at once. earlyoom's limit. */
+#define CONFIG_MEM_MAX_CENTI 9900
+
 enum psi_metric { PSI_METRIC_FULL, PSI_METRIC_SOME };
 
 struct config {
 	enum config_action action;
 	struct config_floor mem;
 	struct config_floor swap;
-	unsigned report_s;		/* 0 disables the periodic report */
+	unsigned report_ms;		/* 0 disables the periodic report */
 	bool debug;
 	bool dryrun;
 	bool once;			/* one iteration, then exit */
@@ -62,8 +72,10 @@ struct config {
 
 	bool kill_group;
 	bool kill_cgroup;
+	bool kernel_oom;		/* earlyoom's --kernel-oom: the kernel's pick, no policy */
 	unsigned kill_timeout_ms;	/* SIGTERM -> SIGKILL escalation */
 	const char *pre_kill;
+	unsigned pre_kill_wait_ms;	/* the kill waits this long for --pre-kill */
 	const char *post_kill;
 	const char *kernel_oom_hook;
 
@@ -75,12 +87,26 @@ struct config {
 	uint32_t psi_threshold_centi;	/* 0 disables pressure kills */
 	unsigned psi_duration_ms;
 	enum psi_metric psi_metric;
+
+	char warnings[CONFIG_MAX_WARNINGS][CONFIG_WARNING_LEN];
+	unsigned n_warnings;
 };
 
-/* Fill cfg from argv. Returns 0, or -EINVAL with one line (no newline) in
- * errbuf naming the flag and the problem. The caller owns cfg and must call
- * config_free() on success or failure. */
+/* Fill cfg from argv. Long flags must be spelt out (no abbreviation can
+ * turn into another flag), and a value that starts with '-' given as a
+ * separate word is refused (a missing value must not swallow the next
+ * flag; --flag=-value says it is meant). Returns 0, with cfg->warnings
+ * holding what was accepted but adjusted, or -EINVAL with one line (no
+ * newline) in errbuf naming the flag and the problem. The caller owns cfg
+ * and must call config_free() on success or failure. */
 int config_parse(struct config *cfg, int argc, char **argv, char *errbuf, size_t errlen);
+
+/* Check the size floors against the machine: -M at or above MemTotal, or
+ * -S at or above SwapTotal, would act on an idle machine and are refused
+ * (the line says sizes are KiB and what a size typed in bytes would be);
+ * -S without any swap adds a warning. Returns 0 or -EINVAL with errbuf. */
+int config_check_totals(struct config *cfg, uint64_t mem_total_kib, uint64_t swap_total_kib,
+			char *errbuf, size_t errlen);
 
 /* Release the compiled regexes. */
 void config_free(struct config *cfg);
@@ -95,6 +121,11 @@ const char *config_match_kind_name(enum match_kind kind);
  * -EINVAL or -ERANGE. Exposed for tests. */
 int config_parse_size(const char *s, uint64_t *kib);
 
-/* Parse a percentage 0..100 with up to two decimals into hundredths.
- * Returns 0 or -EINVAL. Exposed for tests. */
-int config_parse_percent(const char *s, uint32_t *centi);
+/* Parse a percentage 0..100 into hundredths, rounded to the nearest (any
+ * number of decimals; *rounded tells whether digits were dropped; may be
+ * NULL). Returns 0 or -EINVAL. Exposed for tests. */
+int config_parse_percent(const char *s, uint32_t *centi, bool *rounded);
+
+/* Parse seconds with up to three decimals ("0.2", "5") into milliseconds,
+ * at most max_ms. Returns 0 or -EINVAL. Exposed for tests. */
+int config_parse_seconds(const char *s, unsigned max_ms, unsigned *ms);

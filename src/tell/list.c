@@ -8,7 +8,7 @@
 
 #include "decide/badness.h"
 #include "log.h"
-#include "parse/meminfo.h"
+#include "acquire/sensors.h"
 #include "tell/report.h"
 #include "acquire/scan.h"
 
@@ -96,17 +96,14 @@ static const char *marks_text(unsigned marks, char *buf)
 
 static int read_totals(const struct procfs *procfs, uint64_t *totalpages, unsigned page_kib)
 {
-	char buf[8192];
 	struct meminfo mi;
 	const char *bad = NULL;
-	long n = procfs_read_file(procfs->root_fd, "meminfo", buf, sizeof(buf));
+	int r = sensors_read_meminfo_once(procfs, &mi, &bad);
 
-	if (n < 0)
-		return (int)n;
-	if (meminfo_parse(buf, &mi, &bad) < 0) {
+	if (r == -EINVAL)
 		log_err("meminfo: missing or malformed %s", bad);
-		return -EINVAL;
-	}
+	if (r < 0)
+		return r;
 	*totalpages = badness_totalpages(mi.mem_total_kib, mi.swap_total_kib, page_kib);
 	return 0;
 }

@@ -48,19 +48,22 @@ const char *report_format_zram(char *buf, size_t len, const struct capacity *cap
 }
 
 const char *report_format_memory(char *buf, size_t len, const struct sample *s,
-				 const struct capacity *cap)
+				 const struct decision *d)
 {
 	const struct meminfo *mi = &s->mi;
+	const struct capacity *cap = &d->cap;
 	const struct pressure_reading *rd = s->n_pressure ? &s->pressure[0] : NULL;
-	uint32_t mem = strutil_centi(mi->mem_available_kib, mi->mem_total_kib);
+	uint32_t mem = strutil_centi(mi->mem_available_kib, d->floors.mem_base_kib);
 	uint32_t swap = strutil_centi(cap->swap_free_kib, cap->swap_total_kib);
 	char zram[256];
 	size_t o = 0;
 
 	append(buf, len, &o,
-	       "MemAvailable %llu MiB of %llu MiB (%u.%02u%%), SwapFree %llu MiB of %llu MiB (%u.%02u%%)",
+	       "MemAvailable %llu MiB of %llu MiB available+anon (%u.%02u%%; MemTotal %llu MiB), "
+	       "SwapFree %llu MiB of %llu MiB (%u.%02u%%)",
 	       (unsigned long long)(mi->mem_available_kib / 1024),
-	       (unsigned long long)(mi->mem_total_kib / 1024), CENTI(mem),
+	       (unsigned long long)(d->floors.mem_base_kib / 1024), CENTI(mem),
+	       (unsigned long long)(mi->mem_total_kib / 1024),
 	       (unsigned long long)(cap->swap_free_kib / 1024),
 	       (unsigned long long)(cap->swap_total_kib / 1024), CENTI(swap));
 	if (rd && rd->valid) {
@@ -86,7 +89,7 @@ static void format_floors(char *buf, size_t len, const struct decision *d, const
 	bool kill = d->reason == REASON_FLOOR_KILL;
 	uint64_t mem_floor = kill ? d->floors.mem_kill_kib : d->floors.mem_term_kib;
 	uint64_t swap_floor = kill ? d->floors.swap_kill_kib : d->floors.swap_term_kib;
-	uint64_t avail = s->mi.mem_available_kib, total = s->mi.mem_total_kib;
+	uint64_t avail = s->mi.mem_available_kib, total = d->floors.mem_base_kib;
 	uint32_t swap = strutil_centi(cap->swap_free_kib, cap->swap_total_kib);
 	uint32_t swap_f = strutil_centi_nearest(swap_floor, cap->swap_total_kib);
 	size_t o = 0;
@@ -137,6 +140,31 @@ const char *report_format_decision(char *buf, size_t len, const struct decision 
 		format_pressure(buf, len, d, s, cfg);
 	else if (d->reason == REASON_FLOOR_TERM || d->reason == REASON_FLOOR_KILL)
 		format_floors(buf, len, d, s);
+	return buf;
+}
+
+const char *report_format_policy(char *buf, size_t len, const struct config *cfg)
+{
+	static const char *const targets[] = { "name", "cmdline", "unit", "cgroup" };
+	size_t o = 0;
+
+	append(buf, len, &o, "victims ranked by %s",
+	       cfg->sort_by_rss ? "RSS + swap (--sort-by-rss)" : "the kernel's oom_score");
+	for (unsigned i = 0; i < cfg->n_rules; i++) {
+		const struct match_rule *r = &cfg->rules[i];
+		char pattern[256];
+
+		append(buf, len, &o, "; %s %s '%s'", config_match_kind_name(r->kind),
+		       targets[r->target], log_escape(pattern, sizeof(pattern), r->pattern));
+	}
+	if (cfg->ignore_root_user)
+		append(buf, len, &o, "; never uid 0");
+	if (cfg->ignore_positive_adj)
+		append(buf, len, &o, "; positive oom_score_adj counted as 0");
+	if (cfg->kill_cgroup)
+		append(buf, len, &o, "; kill the victim's cgroup");
+	else if (cfg->kill_group)
+		append(buf, len, &o, "; kill the victim's process group");
 	return buf;
 }
 

@@ -15,13 +15,14 @@
  * Empty when there is no zram swap. Returns buf. */
 const char *report_format_zram(char *buf, size_t len, const struct capacity *cap);
 
-/* One line: "MemAvailable 812 MiB of 7961 MiB (10.20%), SwapFree 0 MiB of
- * 0 MiB (100.00%), PSI full 0.00% some 0.00% (avg10 1.20/3.40)", then the
- * zram text. The PSI part is the system source's last window (or its
- * averages alone before one closed), left out when PSI is unavailable.
- * Returns buf. */
+/* One line: "MemAvailable 812 MiB of 7961 MiB (10.55% of available+anon,
+ * 7700 MiB), SwapFree 0 MiB of 0 MiB (100.00%), PSI full 0.00% some 0.00%
+ * (last 500 ms), full avg10 1.20 some avg10 3.40", then the zram text; the
+ * percentages are the ones the floors of d compare. The PSI part is the
+ * system source's last window (or its averages alone before one closed),
+ * left out when PSI is unavailable. Returns buf. */
 const char *report_format_memory(char *buf, size_t len, const struct sample *s,
-				 const struct capacity *cap);
+				 const struct decision *d);
 
 /* Why the decision acts, with its figures, for the kill record's
  * trigger="..." and the "low memory" warning:
@@ -33,6 +34,13 @@ const char *report_format_memory(char *buf, size_t len, const struct sample *s,
  * Returns buf. */
 const char *report_format_decision(char *buf, size_t len, const struct decision *d,
 				   const struct sample *s, const struct config *cfg);
+
+/* The victim policy in force, as earlyoom echoes its own at start-up:
+ *   "victims ranked by the kernel's oom_score; prefer name '^chrome$';
+ *    avoid unit '^postgresql'; never uid 0"
+ * Rules are shown in the order given, each with its target; regexes are
+ * escaped as names are. Returns buf. */
+const char *report_format_policy(char *buf, size_t len, const struct config *cfg);
 
 /* What a kill record says about the outcome; NULL fields are left out. */
 struct report_kill {

@@ -59,18 +59,37 @@ static pid_t start_oomguard(int out_fd, int err_fd, const char *const *env, cons
 	return pid;
 }
 
+/* Wait up to ms for pid to exit; returns its exit status, 128+signal, or
+ * -1 on timeout (the child is then SIGKILLed and reaped). */
+static inline int wait_exit_ms(pid_t pid, int ms)
+{
+	int status;
+
+	for (int waited = 0; waited < ms; waited += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
 /* Runs oomguard to completion; stdout and stderr go to temporary files so
- * that neither pipe can fill and block the child. */
+ * that neither pipe can fill and block the child. A run that has not ended
+ * after 20 s (a flag accepted that should not have been, leaving a daemon
+ * running) is killed and fails the test rather than hanging it. */
 static void run_oomguard(struct run_result *res, const char *const *args)
 {
 	FILE *out = tmpfile(), *err = tmpfile();
-	int status;
 	pid_t pid;
 
 	cr_assert(out && err);
 	pid = start_oomguard(fileno(out), fileno(err), NULL, args);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	res->status = wait_exit_ms(pid, 20000);
+	cr_expect_neq(res->status, -1, "oomguard %s ... was still running after 20 s", args[0]);
 	lseek(fileno(out), 0, SEEK_SET);
 	lseek(fileno(err), 0, SEEK_SET);
 	drain(fileno(out), res->out, sizeof(res->out));
@@ -112,24 +131,6 @@ static inline pid_t spawn_oomguard(FILE **err_file, const char *const *env, cons
 	 * reader's lseek does. */
 	cr_assert_eq(fcntl(fileno(*err_file), F_SETFL, O_APPEND), 0);
 	return start_oomguard(-1, fileno(*err_file), env, args);
-}
-
-/* Wait up to ms for pid to exit; returns its exit status, 128+signal, or
- * -1 on timeout (the child is then SIGKILLed and reaped). */
-static inline int wait_exit_ms(pid_t pid, int ms)
-{
-	int status;
-
-	for (int waited = 0; waited < ms; waited += 10) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
 }
 
 static inline void read_stream(FILE *f, char *buf, size_t size)

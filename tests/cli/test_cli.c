@@ -16,13 +16,15 @@ Test(cli, help_and_version_exit_zero)
 
 Test(cli, bad_input_exits_2_with_one_line)
 {
-	static const char *const cases[][4] = {
+	/* Each after "--dryrun --once", so that a case accepted by mistake
+	 * ends at once instead of staying as a daemon. */
+	static const char *const cases[][6] = {
 		{ "-m", "101" },
-		{ "-m", "10,20" },
+		{ "-m", "10,abc" },
 		{ "-m", "ten" },
 		{ "-s", "5x" },
 		{ "-M", "123456789012345678901234567890" },
-		{ "-S", "1G,2G" },
+		{ "-S", "1G,2X" },
 		{ "--bogus" },
 		{ "-r", "-3" },
 		{ "--prefer", "([" },
@@ -31,7 +33,10 @@ Test(cli, bad_input_exits_2_with_one_line)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		run_oomguard(&res, cases[i]);
+		const char *args[8] = { "--dryrun", "--once" };
+
+		memcpy(args + 2, cases[i], sizeof(cases[i]));
+		run_oomguard(&res, args);
 		cr_expect_eq(res.status, 2, "%s %s: exit %d", cases[i][0], cases[i][1] ? cases[i][1] : "", res.status);
 		cr_expect_eq(count_lines(res.err), 1, "%s: stderr '%s'", cases[i][0], res.err);
 		cr_expect(strncmp(res.err, "oomguard: ", 10) == 0, "%s", res.err);
@@ -67,9 +72,13 @@ Test(cli, dryrun_low_memory_reports_the_crossed_threshold)
 {
 	RUN(&res, "--dryrun", "--once", "--procfs", fixture("lowmem"));
 	cr_expect_eq(res.status, 0, "%s", res.err);
-	/* 61440 of 2015232 KiB is 3.04 %, under the 5 % kill floor; swap 1.95 %. */
-	cr_expect(strstr(res.err, "MemAvailable 3.04%") != NULL, "%s", res.err);
-	cr_expect(strstr(res.err, "kill floor 5.00%") != NULL, "%s", res.err);
+	/* Floors are of what user memory can reach, as in earlyoom 1.8:
+	 * MemAvailable 61440 + AnonPages 1782784 KiB. 61440 KiB is 3.33 % of
+	 * that, under the 5 % kill floor (90 MiB); swap 1.95 %. */
+	cr_expect(strstr(res.err, "MemAvailable 60 MiB of 1801 MiB available+anon (3.33%; "
+			 "MemTotal 1968 MiB)") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "MemAvailable 3.33% (60 MiB) <= kill floor 5.00% (90 MiB)") != NULL,
+		  "%s", res.err);
 	cr_expect(strstr(res.err, "SwapFree 1.95% <= 5.00%") != NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "would send SIGKILL") != NULL, "%s", res.err);
 	/* The record it would write: the kernel's pick, its unit, its sizes. */
@@ -90,7 +99,7 @@ Test(cli, dryrun_policy_moves_the_victim)
 
 Test(cli, dryrun_term_level_only)
 {
-	/* With -m 4,1 the 3.04 % sample crosses the term floor only. */
+	/* With -m 4,1 the 3.33 % sample crosses the term floor only. */
 	RUN(&res, "--dryrun", "--once", "-m", "4,1", "-s", "10,1", "--procfs", fixture("lowmem"));
 	cr_expect_eq(res.status, 0, "%s", res.err);
 	cr_expect(strstr(res.err, "term floor 4.00%") != NULL, "%s", res.err);
@@ -104,7 +113,7 @@ Test(cli, dryrun_plenty_of_memory_does_nothing)
 	cr_expect(strstr(res.err, "nothing to do") != NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "would send") == NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "would kill") == NULL, "%s", res.err);
-	cr_expect(strstr(res.err, "MemAvailable 23854 MiB of 24105 MiB") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "MemAvailable 23854 MiB of 23859 MiB available+anon (99.97%; MemTotal 24105 MiB)") != NULL, "%s", res.err);
 }
 
 #include "../unit/fixture.h"

@@ -90,8 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c.zram_ratio_centi && (c.zram_ratio_centi < 100 || c.zram_ratio_centi > CAPACITY_MAX_RATIO_CENTI))
 		abort();
 	if (config_parse(&cfg, 1, argv, err, sizeof(err)) == 0) {
-		policy_floors(&cfg, s.mi.mem_total_kib, &c, &f);
+		policy_floors(&cfg, &s.mi, &c, &f);
 		if (f.swap_kill_kib > f.swap_term_kib || f.mem_kill_kib > f.mem_term_kib)
+			abort();
+		/* The base is available + anon, never above MemTotal. */
+		if (f.mem_base_kib > s.mi.mem_total_kib || f.mem_term_kib > f.mem_term_max_kib)
 			abort();
 		policy_check_floors(&f, s.mi.mem_available_kib, &c);
 		config_free(&cfg);

@@ -31,7 +31,9 @@ Test(config, defaults_match_earlyoom)
 	cr_expect_eq(cfg.swap.kill_centi, 500);
 	cr_expect(cfg.mem.percent_set);
 	cr_expect_not(cfg.mem.size_set);
-	cr_expect_eq(cfg.report_s, 3600);
+	cr_expect_eq(cfg.report_ms, 3600000);
+	cr_expect_eq(cfg.pre_kill_wait_ms, 200);
+	cr_expect_eq(cfg.n_warnings, 0);
 	cr_expect_str_eq(cfg.procfs_path, "/proc");
 	cr_expect_eq(cfg.action, CONFIG_RUN);
 	config_free(&cfg);
@@ -47,7 +49,7 @@ Test(config, percentages_and_kill_levels)
 	cr_expect_eq(cfg.mem.kill_centi, 225);
 	cr_expect_eq(cfg.swap.term_centi, 2000);
 	cr_expect_eq(cfg.swap.kill_centi, 300);
-	cr_expect_eq(cfg.report_s, 0);
+	cr_expect_eq(cfg.report_ms, 0);
 	cr_expect(cfg.dryrun);
 	config_free(&cfg);
 }
@@ -90,21 +92,59 @@ Test(config, size_parser)
 Test(config, percent_parser)
 {
 	uint32_t c;
+	bool rounded;
 
-	cr_expect_eq(config_parse_percent("0", &c), 0);
+	cr_expect_eq(config_parse_percent("0", &c, NULL), 0);
 	cr_expect_eq(c, 0);
-	cr_expect_eq(config_parse_percent("100", &c), 0);
+	cr_expect_eq(config_parse_percent("100", &c, NULL), 0);
 	cr_expect_eq(c, 10000);
-	cr_expect_eq(config_parse_percent("2.5", &c), 0);
+	cr_expect_eq(config_parse_percent("2.5", &c, &rounded), 0);
 	cr_expect_eq(c, 250);
-	cr_expect_eq(config_parse_percent("2.05", &c), 0);
+	cr_expect_not(rounded);
+	cr_expect_eq(config_parse_percent("2.05", &c, NULL), 0);
 	cr_expect_eq(c, 205);
-	cr_expect_eq(config_parse_percent("100.5", &c), -EINVAL);
-	cr_expect_eq(config_parse_percent("101", &c), -EINVAL);
-	cr_expect_eq(config_parse_percent("1.234", &c), -EINVAL);
-	cr_expect_eq(config_parse_percent("5%", &c), -EINVAL);
-	cr_expect_eq(config_parse_percent(".5", &c), -EINVAL);
-	cr_expect_eq(config_parse_percent("5.", &c), -EINVAL);
+	cr_expect_eq(config_parse_percent(".5", &c, NULL), 0, "as earlyoom's strtod");
+	cr_expect_eq(c, 50);
+	/* More decimals than the floors keep: rounded to the nearest. */
+	cr_expect_eq(config_parse_percent("1.234", &c, &rounded), 0);
+	cr_expect_eq(c, 123);
+	cr_expect(rounded);
+	cr_expect_eq(config_parse_percent("10.125", &c, &rounded), 0);
+	cr_expect_eq(c, 1013);
+	cr_expect_eq(config_parse_percent("3.1400", &c, &rounded), 0);
+	cr_expect_eq(c, 314);
+	cr_expect_not(rounded, "trailing zeros drop nothing");
+	cr_expect_eq(config_parse_percent("99.999", &c, NULL), 0);
+	cr_expect_eq(c, 10000);
+	cr_expect_eq(config_parse_percent("100.004", &c, NULL), 0);
+	cr_expect_eq(config_parse_percent("100.005", &c, NULL), -EINVAL);
+	cr_expect_eq(config_parse_percent("100.5", &c, NULL), -EINVAL);
+	cr_expect_eq(config_parse_percent("101", &c, NULL), -EINVAL);
+	cr_expect_eq(config_parse_percent("5%", &c, NULL), -EINVAL);
+	cr_expect_eq(config_parse_percent("5.", &c, NULL), -EINVAL);
+	cr_expect_eq(config_parse_percent("", &c, NULL), -EINVAL);
+	cr_expect_eq(config_parse_percent("1.2.3", &c, NULL), -EINVAL);
+}
+
+Test(config, seconds_parser)
+{
+	unsigned ms;
+
+	cr_expect_eq(config_parse_seconds("0", 1000000, &ms), 0);
+	cr_expect_eq(ms, 0);
+	cr_expect_eq(config_parse_seconds("0.1", 1000000, &ms), 0);
+	cr_expect_eq(ms, 100);
+	cr_expect_eq(config_parse_seconds("3600", 3600000, &ms), 0);
+	cr_expect_eq(ms, 3600000);
+	cr_expect_eq(config_parse_seconds("0.2005", 1000000, &ms), 0);
+	cr_expect_eq(ms, 201, "rounded to the millisecond");
+	cr_expect_eq(config_parse_seconds("1.5", 1000000, &ms), 0);
+	cr_expect_eq(ms, 1500);
+	cr_expect_eq(config_parse_seconds("3601", 3600000, &ms), -EINVAL);
+	cr_expect_eq(config_parse_seconds("soon", 1000000, &ms), -EINVAL);
+	cr_expect_eq(config_parse_seconds("5x", 1000000, &ms), -EINVAL, "earlyoom reads 5; refused here");
+	cr_expect_eq(config_parse_seconds("1.", 1000000, &ms), -EINVAL);
+	cr_expect_eq(config_parse_seconds("-1", 1000000, &ms), -EINVAL);
 }
 
 struct bad_case {
@@ -116,13 +156,18 @@ Test(config, bad_input_gives_one_line_naming_the_flag)
 {
 	static const struct bad_case cases[] = {
 		{ { "-m", "150" }, "--mem-min" },
-		{ { "-m", "-5" }, "--mem-min" },
-		{ { "-m", "10,20" }, "above the term level" },
+		{ { "-m", "-5" }, "-m: missing value: '-5' is a flag" },
+		{ { "-m", "99.5" }, "would act on an idle machine" },
+		{ { "-m", "100" }, "would act on an idle machine" },
+		{ { "-m", "0" }, "both levels are 0" },
+		{ { "-s", "0,0" }, "both levels are 0" },
+		{ { "-m", "," }, "both levels are 0" },
+		{ { "-M", "," }, "both levels are 0" },
+		{ { "-M", "0" }, "both levels are 0" },
 		{ { "-m", "abc" }, "not a percentage" },
 		{ { "-m", "10x" }, "--mem-min" },
 		{ { "-s", "10,x" }, "--swap-min" },
 		{ { "-M", "99999999999999999999" }, "too large" },
-		{ { "-S", "1G,2G" }, "above the term size" },
 		{ { "-M", "12Q" }, "not a size" },
 		{ { "-r", "soon" }, "--report" },
 		{ { "--frobnicate" }, "--frobnicate" },
@@ -136,7 +181,20 @@ Test(config, bad_input_gives_one_line_naming_the_flag)
 		{ { "--psi-metric", "half" }, "--psi-metric" },
 		{ { "--psi-threshold", "200" }, "--psi-threshold" },
 		{ { "--psi-duration", "0" }, "--psi-duration" },
-		{ { "--kill-timeout", "-1" }, "--kill-timeout" },
+		{ { "--kill-timeout", "-1" }, "--kill-timeout: missing value" },
+		/* A missing value never swallows the next flag. */
+		{ { "--pre-kill", "--dryrun" }, "--pre-kill: missing value: '--dryrun' is a flag" },
+		{ { "-P", "--dryrun" }, "-P: missing value" },
+		{ { "--prefer", "--dryrun" }, "missing value" },
+		{ { "--procfs", "-d" }, "missing value" },
+		/* Long flags are spelt out: none can become another. */
+		{ { "--kernel-oom-h", "/bin/true" }, "not abbreviated (--kernel-oom-hook?)" },
+		{ { "--dry" }, "--dry: unknown option" },
+		{ { "--mem=5" }, "unknown option" },
+		{ { "--kill" }, "unknown option" },
+		{ { "--kernel-oom=1" }, "--kernel-oom" },
+		{ { "--report", "1e3" }, "--report" },
+		{ { "--pre-kill-wait", "11" }, "--pre-kill-wait" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -184,5 +242,121 @@ Test(config, help_version_list)
 	cr_assert_eq(PARSE(&cfg, err, "--list", "--procfs", "/tmp"), 0);
 	cr_expect_eq(cfg.action, CONFIG_LIST);
 	cr_expect_str_eq(cfg.procfs_path, "/tmp");
+	config_free(&cfg);
+}
+
+struct warned_case {
+	const char *args[5];
+	const char *expect_in_warning;
+};
+
+/* What earlyoom accepts with a warning is accepted with one here, so that a
+ * service switched over from earlyoom runs. */
+Test(config, earlyoom_flags_that_warn_are_accepted)
+{
+	static const struct warned_case cases[] = {
+		{ { "-k" }, "-k is ignored" },
+		{ { "-i" }, "-i is ignored" },
+		{ { "-n" }, "oomguard-notify" },
+		{ { "-m", "10.123" }, "rounded to 10.12" },
+		{ { "-m", "5,9" }, "both set to 9.00%" },
+		{ { "-s", ",5" }, "both set to 5.00%" },
+		{ { "-S", ",4096" }, "both set to 4096 KiB" },
+		{ { "-M", "1000,2000" }, "both set to 2000 KiB" },
+		{ { "--psi-threshold", "20.001" }, "rounded to 20.00" },
+		{ { "-r=0" }, "-r=0 read as -r 0" },
+		{ { "-m=10" }, "-m=10 read as -m 10" },
+		{ { "--kernel-oom" }, "the same oom_badness" },
+		{ { "--kernel-oom", "--prefer", "x", "-g" }, "as in earlyoom: --prefer/--avoid/--ignore -g" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg;
+		char err[256];
+
+		cr_expect_eq(parse(&cfg, err, cases[i].args), 0, "case %zu refused: %s", i, err);
+		cr_expect_eq(cfg.n_warnings, 1, "case %zu: %u warnings", i, cfg.n_warnings);
+		cr_expect(strstr(cfg.warnings[0], cases[i].expect_in_warning) != NULL,
+			  "case %zu: '%s' does not mention '%s'", i, cfg.warnings[0],
+			  cases[i].expect_in_warning);
+		cr_expect(strchr(cfg.warnings[0], '\n') == NULL);
+		config_free(&cfg);
+	}
+}
+
+Test(config, what_the_warned_flags_leave)
+{
+	struct config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE(&cfg, err, "-m", "5,9", "-i", "-s", "2,1", "-r", "0.5"), 0, "%s", err);
+	cr_expect_eq(cfg.mem.term_centi, 900, "term raised to the kill level, as earlyoom");
+	cr_expect_eq(cfg.mem.kill_centi, 900);
+	cr_expect_not(cfg.ignore_positive_adj, "-i is not --ignore-positive-adj any more");
+	cr_expect_eq(cfg.swap.term_centi, 200);
+	cr_expect_eq(cfg.swap.kill_centi, 100);
+	cr_expect_eq(cfg.report_ms, 500);
+	config_free(&cfg);
+	/* An empty side of the pair is 0, as in earlyoom. */
+	cr_assert_eq(PARSE(&cfg, err, "-m", "5,", "-M", "8192,"), 0, "%s", err);
+	cr_expect_eq(cfg.mem.term_centi, 500);
+	cr_expect_eq(cfg.mem.kill_centi, 0);
+	cr_expect_eq(cfg.mem.term_kib, 8192);
+	cr_expect_eq(cfg.mem.kill_kib, 0);
+	config_free(&cfg);
+	cr_assert_eq(PARSE(&cfg, err, "--ignore-positive-adj"), 0);
+	cr_expect(cfg.ignore_positive_adj);
+	config_free(&cfg);
+	/* A value that starts with '-' is taken when attached. */
+	cr_assert_eq(PARSE(&cfg, err, "--prefer=-bash", "-P/bin/true", "--pre-kill-wait", "0"), 0, "%s", err);
+	cr_expect_str_eq(cfg.rules[0].pattern, "-bash");
+	cr_expect_str_eq(cfg.pre_kill, "/bin/true");
+	cr_expect_eq(cfg.pre_kill_wait_ms, 0);
+	config_free(&cfg);
+	/* "-X=value" is the value after '='; grouped flags too. */
+	cr_assert_eq(PARSE(&cfg, err, "-dr=5", "-m=7,3"), 0, "%s", err);
+	cr_expect_eq(cfg.report_ms, 5000);
+	cr_expect_eq(cfg.mem.term_centi, 700);
+	cr_expect_eq(cfg.mem.kill_centi, 300);
+	config_free(&cfg);
+	/* --kernel-oom: the kernel's own pick, so the policy earlyoom ignores
+	 * in that mode is dropped; --dryrun stays. */
+	cr_assert_eq(PARSE(&cfg, err, "--kernel-oom", "--dryrun", "--avoid", "sshd", "--sort-by-rss",
+			   "--ignore-root-user", "-g"), 0, "%s", err);
+	cr_expect(cfg.dryrun);
+	cr_expect(cfg.kernel_oom);
+	cr_expect_eq(cfg.n_rules, 0);
+	cr_expect_not(cfg.sort_by_rss);
+	cr_expect_not(cfg.ignore_root_user);
+	cr_expect_not(cfg.kill_group);
+	config_free(&cfg);
+}
+
+Test(config, size_floors_are_checked_against_the_machine)
+{
+	struct config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE(&cfg, err, "-M", "1073741824"), 0);
+	cr_expect_eq(config_check_totals(&cfg, 2015232, 0, err, sizeof(err)), -EINVAL);
+	cr_expect(strstr(err, "--mem-min-size: 1073741824 KiB is not below MemTotal (2015232 KiB)") != NULL,
+		  "%s", err);
+	cr_expect(strstr(err, "sizes are in KiB") != NULL, "%s", err);
+	cr_expect(strstr(err, "as bytes, that is 1048576 KiB") != NULL, "%s", err);
+	config_free(&cfg);
+	cr_assert_eq(PARSE(&cfg, err, "-M", "2015232"), 0);
+	cr_expect_eq(config_check_totals(&cfg, 2015232, 0, err, sizeof(err)), -EINVAL,
+		     "at MemTotal itself MemAvailable is always below");
+	config_free(&cfg);
+	cr_assert_eq(PARSE(&cfg, err, "-M", "200M"), 0);
+	cr_expect_eq(config_check_totals(&cfg, 2015232, 0, err, sizeof(err)), 0);
+	config_free(&cfg);
+	/* -S: refused above SwapTotal, a warning without swap. */
+	cr_assert_eq(PARSE(&cfg, err, "-S", "2G"), 0);
+	cr_expect_eq(config_check_totals(&cfg, 2015232, 1048572, err, sizeof(err)), -EINVAL);
+	cr_expect(strstr(err, "--swap-min-size") != NULL && strstr(err, "SwapTotal") != NULL, "%s", err);
+	cr_expect_eq(config_check_totals(&cfg, 2015232, 0, err, sizeof(err)), 0);
+	cr_expect_eq(cfg.n_warnings, 1);
+	cr_expect(strstr(cfg.warnings[0], "no swap") != NULL, "%s", cfg.warnings[0]);
 	config_free(&cfg);
 }

@@ -12,12 +12,21 @@ static struct capacity disk(uint64_t total, uint64_t free_kib)
 				  .disk_total_kib = total, .disk_free_kib = free_kib };
 }
 
+/* A machine of total KiB whose memory is all available or anon, so that
+ * MemAvailable + AnonPages ("user mem total") is MemTotal. */
+static struct meminfo machine(uint64_t total, uint64_t avail)
+{
+	return (struct meminfo){ .mem_total_kib = total, .mem_available_kib = avail,
+				 .anon_pages_kib = total - avail };
+}
+
 static enum reason check(const struct config *cfg, uint64_t total, uint64_t avail,
 			 struct capacity cap)
 {
+	struct meminfo mi = machine(total, avail);
 	struct floors f;
 
-	policy_floors(cfg, total, &cap, &f);
+	policy_floors(cfg, &mi, &cap, &f);
 	return policy_check_floors(&f, avail, &cap);
 }
 
@@ -25,9 +34,10 @@ Test(policy, default_floors_at_ten_and_five_percent)
 {
 	struct config cfg = CFG();
 	struct capacity cap = disk(500000, 0);
+	struct meminfo mi = machine(1000000, 0);
 	struct floors f;
 
-	policy_floors(&cfg, 1000000, &cap, &f);
+	policy_floors(&cfg, &mi, &cap, &f);
 	cr_expect_eq(f.mem_term_kib, 100000);
 	cr_expect_eq(f.mem_kill_kib, 50000);
 	cr_expect_eq(f.swap_term_kib, 50000);
@@ -96,9 +106,10 @@ Test(policy, lower_of_percent_and_size_counts)
 	/* 10 % of 1000000 KiB = 100000; -M 20000 is lower, so it counts. */
 	struct config cfg = CFG("-m", "10", "-M", "20000",);
 	struct capacity none = disk(0, 0);
+	struct meminfo mi = machine(1000000, 50000);
 	struct floors f;
 
-	policy_floors(&cfg, 1000000, &none, &f);
+	policy_floors(&cfg, &mi, &none, &f);
 	cr_expect_eq(f.mem_term_kib, 20000);
 	cr_expect_eq(f.mem_kill_kib, 10000);
 	cr_expect_eq(check(&cfg, 1000000, 50000, none), REASON_NONE);
@@ -107,6 +118,33 @@ Test(policy, lower_of_percent_and_size_counts)
 	/* -M alone: the size is the floor, whatever the percentage. */
 	cfg = CFG("-M", "300000",);
 	cr_expect_eq(check(&cfg, 1000000, 290000, none), REASON_FLOOR_TERM);
+	config_free(&cfg);
+}
+
+/* earlyoom 1.8+: -m is a percentage of MemAvailable + AnonPages. A 2 GiB
+ * machine with 1.2 GiB in tmpfs, which no kill frees: 10 % of MemTotal
+ * would be 200 MiB, more than all the memory a kill could ever give back
+ * (a loop of kills); 10 % of the 800 MiB of available+anon is 80 MiB. */
+Test(policy, memory_floor_is_of_available_plus_anon)
+{
+	struct config cfg = CFG();
+	struct capacity none = disk(0, 0);
+	struct meminfo tmpfs = { .mem_total_kib = 2048000, .mem_available_kib = 150000,
+				 .anon_pages_kib = 650000, .shmem_kib = 1228800 };
+	struct floors f;
+
+	policy_floors(&cfg, &tmpfs, &none, &f);
+	cr_expect_eq(f.mem_base_kib, 800000);
+	cr_expect_eq(f.mem_term_kib, 80000);
+	cr_expect_eq(f.mem_kill_kib, 40000);
+	cr_expect_eq(f.mem_term_max_kib, 204800, "the idle tick's bound: of MemTotal, never lower");
+	cr_expect_eq(policy_check_floors(&f, tmpfs.mem_available_kib, &none), REASON_NONE,
+		     "150 MiB available is no shortage here");
+	/* Sizes are sizes: -M does not scale. */
+	config_free(&cfg);
+	cfg = CFG("-M", "100000",);
+	policy_floors(&cfg, &tmpfs, &none, &f);
+	cr_expect_eq(f.mem_term_kib, 100000);
 	config_free(&cfg);
 }
 
@@ -134,9 +172,10 @@ Test(policy, interval_shrinks_as_memory_falls)
 	struct capacity none = disk(0, 0);
 	unsigned last = POLICY_MAX_INTERVAL_MS + 1;
 	uint64_t avail[] = { 16000000, 8000000, 4000000, 2500000, 2000000, 1700000, 1650000, 1600000, 100 };
+	struct meminfo mi = machine(16000000, 16000000);
 	struct floors f;
 
-	policy_floors(&cfg, 16000000, &none, &f);
+	policy_floors(&cfg, &mi, &none, &f);
 	for (size_t i = 0; i < sizeof(avail) / sizeof(avail[0]); i++) {
 		unsigned ms = policy_interval_ms(&f, avail[i], 0, 0);
 
@@ -155,10 +194,11 @@ Test(policy, interval_counts_swap_headroom)
 {
 	struct config cfg = CFG();
 	struct capacity none = disk(0, 0), swap = disk(8000000, 4000000);
+	struct meminfo mi = machine(16000000, 1700000);
 	struct floors f1, f2;
 
-	policy_floors(&cfg, 16000000, &none, &f1);
-	policy_floors(&cfg, 16000000, &swap, &f2);
+	policy_floors(&cfg, &mi, &none, &f1);
+	policy_floors(&cfg, &mi, &swap, &f2);
 	cr_expect_gt(policy_interval_ms(&f2, 1700000, 8000000, 4000000),
 		     policy_interval_ms(&f1, 1700000, 0, 0));
 	config_free(&cfg);
