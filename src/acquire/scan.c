@@ -188,11 +188,13 @@ void scan_read_names(struct scan *s, pid_t pid, struct proc_names *out)
 {
 	struct proc_text text;
 
-	out->unit[0] = out->cgroup[0] = '\0';
+	out->unit[0] = out->cgroup[0] = out->cmdline[0] = '\0';
 	if (scan_read_text(s, pid, &text) < 0)
 		return;
 	if (text.unit)
 		snprintf(out->unit, sizeof(out->unit), "%s", text.unit);
 	if (text.cgroup)
 		snprintf(out->cgroup, sizeof(out->cgroup), "%s", text.cgroup);
+	if (text.cmdline)
+		snprintf(out->cmdline, sizeof(out->cmdline), "%s", text.cmdline);
 }

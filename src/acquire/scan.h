@@ -62,12 +62,13 @@ int scan_each(struct scan *s, scan_visit_fn visit, void *ctx);
  * -errno (-ENOENT/-ESRCH when the process is gone). */
 int scan_read_text(struct scan *s, pid_t pid, struct proc_text *text);
 
-/* The unit and cgroup of one pid, copied out of the scan's buffers (which
- * the next read reuses) for a kill record and the hooks; "" where
- * unreadable. */
+/* The unit, cgroup and command line of one pid, copied out of the scan's
+ * buffers (which the next read reuses) for a kill record and the hooks; ""
+ * where unreadable. */
 struct proc_names {
 	char unit[256];
 	char cgroup[1024];
+	char cmdline[1024];	/* arguments joined by spaces, cut to fit */
 };
 
 void scan_read_names(struct scan *s, pid_t pid, struct proc_names *out);

@@ -13,11 +13,19 @@ static void run_hook(struct act *a, const char *path, enum hook_event event,
 		     enum reason reason)
 {
 	struct hook_info info = { .event = event, .victim = &c->proc,
-				  .cgroup = names->cgroup[0] ? names->cgroup : NULL, .signal = signal,
+				  .cgroup = names->cgroup[0] ? names->cgroup : NULL,
+				  .cmdline = names->cmdline[0] ? names->cmdline : NULL, .signal = signal,
 				  .reason = decide_reason_name(reason), .oom_score = c->kernel_score };
+	pid_t pid = 0;
 
-	if (path)
-		hook_run(a->hooks, path, &info, NULL);
+	if (!path || hook_run(a->hooks, path, &info, &pid) < 0)
+		return;
+	/* A pre-kill hook may want the victim alive (a heap dump, a note of
+	 * its state): the kill waits for it, briefly. */
+	if (event == HOOK_PRE_KILL && a->cfg->pre_kill_wait_ms &&
+	    !hook_wait(pid, a->cfg->pre_kill_wait_ms))
+		log_info("%s %s still runs after %u ms; killing now", hook_event_flag(event), path,
+			 a->cfg->pre_kill_wait_ms);
 }
 
 void act_carry_out(struct act *a, const struct decision *d, const struct candidate *candidates,

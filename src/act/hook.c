@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <signal.h>
@@ -157,13 +158,17 @@ int hook_build_env(const struct hook_info *info, char *buf, size_t size, char **
 	const struct proc_sample *v = info->victim;
 	const char *cgroup = info->cgroup ? info->cgroup : "";
 	char unit[HOOK_CGROUP_MAX];
+	char cmdline[HOOK_CMDLINE_ESCAPED], raw[HOOK_CMDLINE_MAX + 1];
 	char sig[32];
 
 	if (strlen(cgroup) >= sizeof(unit))
 		return -ENAMETOOLONG;
 	/* The unit is a whole component of the cgroup path, never cut. */
 	pidinfo_unit_from_cgroup(cgroup, unit, sizeof(unit));
-
+	/* Cut at HOOK_CMDLINE_MAX bytes, then escaped: a command line is
+	 * chosen by whoever started the victim. */
+	snprintf(raw, sizeof(raw), "%s", info->cmdline ? info->cmdline : "");
+	log_escape(cmdline, sizeof(cmdline), raw);
 	env_add(&e, "%s", hook_path_env);
 	env_add(&e, "OOMGUARD_EVENT=%s", hook_event_name(info->event));
 	env_add(&e, "OOMGUARD_SIGNAL=%s", signal_name(info->signal, sig, sizeof(sig)));
@@ -179,6 +184,13 @@ int hook_build_env(const struct hook_info *info, char *buf, size_t size, char **
 		env_add(&e, "OOMGUARD_RSS_KIB=%llu", (unsigned long long)v->rss_kib);
 		env_add(&e, "OOMGUARD_SWAP_KIB=%llu", (unsigned long long)v->swap_kib);
 		env_add(&e, "OOMGUARD_OOM_SCORE=%ld", info->oom_score);
+		env_add(&e, "OOMGUARD_CMDLINE=%s", cmdline);
+		/* earlyoom's names, so that a script migrated from -N or -P
+		 * keeps working. */
+		env_add(&e, "EARLYOOM_PID=%d", (int)v->pid);
+		env_add(&e, "EARLYOOM_NAME=%s", v->comm);
+		env_add(&e, "EARLYOOM_UID=%u", (unsigned)v->uid);
+		env_add(&e, "EARLYOOM_CMDLINE=%s", cmdline);
 	} else {
 		env_add(&e, "OOMGUARD_PID=");
 		env_add(&e, "OOMGUARD_NAME=");
@@ -186,6 +198,7 @@ int hook_build_env(const struct hook_info *info, char *buf, size_t size, char **
 		env_add(&e, "OOMGUARD_RSS_KIB=");
 		env_add(&e, "OOMGUARD_SWAP_KIB=");
 		env_add(&e, "OOMGUARD_OOM_SCORE=");
+		env_add(&e, "OOMGUARD_CMDLINE=");
 	}
 	if (e.overflow)
 		return -ENAMETOOLONG;
@@ -479,4 +492,23 @@ unsigned hook_running(const struct hooks *hooks)
 	for (size_t i = 0; i < HOOK_MAX_RUNNING; i++)
 		n += hooks->running[i].pid != 0;
 	return n;
+}
+
+bool hook_wait(pid_t pid, unsigned timeout_ms)
+{
+	uint64_t deadline = clock_now_ms() + timeout_ms;
+
+	for (;;) {
+		siginfo_t info = { 0 };
+
+		/* WNOWAIT: the zombie stays for hook_reap to collect and log. */
+		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0)
+			return true;	/* not our child any more: gone */
+		if (info.si_pid == pid)
+			return true;
+		if (clock_now_ms() >= deadline)
+			return false;
+		/* A hook is a short script: 10 ms steps cost nothing. */
+		poll(NULL, 0, 10);
+	}
 }

@@ -22,11 +22,18 @@
 /* A cgroup path is at most PATH_MAX; the unit is a part of it. */
 #define HOOK_CGROUP_MAX 4096
 
+/* The command line handed to hooks: at most this many bytes of it, as
+ * earlyoom hands 256, then escaped as the log escapes names (\xNN, four
+ * bytes for one at worst). */
+#define HOOK_CMDLINE_MAX 256
+#define HOOK_CMDLINE_ESCAPED (HOOK_CMDLINE_MAX * 4 + 1)
+
 /* The environment: the cgroup path and the unit (at most the cgroup's
- * length each), a comm of PIDINFO_COMM_MAX, nine short numbers and names,
- * PATH, and the variable names: 2 * 4096 + 1 KiB holds the worst case. */
-#define HOOK_ENV_SIZE (2 * HOOK_CGROUP_MAX + 1024)
-#define HOOK_ENV_MAX 16
+ * length each), the command line twice (OOMGUARD_ and EARLYOOM_), a comm of
+ * PIDINFO_COMM_MAX twice, a dozen short numbers and names, PATH, and the
+ * variable names: 2 * 4096 + 2 * 1025 + 2 KiB holds the worst case. */
+#define HOOK_ENV_SIZE (2 * HOOK_CGROUP_MAX + 2 * HOOK_CMDLINE_ESCAPED + 2048)
+#define HOOK_ENV_MAX 24
 
 enum hook_event {
 	HOOK_PRE_KILL,		/* before the first signal */
@@ -40,6 +47,7 @@ struct hook_info {
 	const struct proc_sample *victim;	/* NULL: unknown (kernel OOM); the
 						 * victim variables are then empty */
 	const char *cgroup;			/* its cgroup v2 path; NULL: unknown */
+	const char *cmdline;			/* its command line, args joined by spaces; NULL: unknown */
 	int signal;				/* SIGTERM or SIGKILL; 0: none */
 	const char *reason;			/* "floor-term", "pressure", ...; NULL: none */
 	long oom_score;				/* 0..2000 as /proc/PID/oom_score */
@@ -85,6 +93,11 @@ unsigned hook_reap(struct hooks *hooks);
 
 /* Returns how many hooks are still running (not yet reaped). */
 unsigned hook_running(const struct hooks *hooks);
+
+/* Wait up to timeout_ms for hook pid (started by hook_run) to exit, without
+ * reaping it (hook_reap does that and logs its status). Returns true when
+ * it exited in time. */
+bool hook_wait(pid_t pid, unsigned timeout_ms);
 
 /* Set SECBIT_NOROOT | SECBIT_NOROOT_LOCKED on oomguard itself, so that
  * anything it execs as uid 0 gets no capabilities even once oomguard has

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -260,4 +261,82 @@ Test(act, no_candidate_left_is_said)
 	act_carry_out(&act, &term, &c, 1, &cb, &res);
 	cr_expect_eq(res.status, ACT_NO_VICTIM);
 	cr_expect_null(res.victim);
+}
+
+/* A pre-kill hook that waits `sleep` seconds, then writes the victim's
+ * state letter (S alive, Z killed) and its OOMGUARD_CMDLINE to dir/seen. */
+static const char *write_pre_kill_hook(char *dir, const char *sleep)
+{
+	static char path[128];
+	char text[512];
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pre-kill", dir);
+	snprintf(text, sizeof(text),
+		 "#!/bin/sh\nsleep %s\n"
+		 "{ sed -n 's/^State:[[:space:]]*\\(.\\).*/\\1/p' /proc/$OOMGUARD_PID/status\n"
+		 "  printf '%%s\\n' \"$OOMGUARD_CMDLINE\"; } > %s/seen.tmp\n"
+		 "mv %s/seen.tmp %s/seen\n", sleep, dir, dir, dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(chmod(path, 0700), 0);
+	return path;
+}
+
+/* Kill a child with cfg's pre-kill hook, wait for the hook to finish and
+ * return what it saw (in buf). */
+static const char *kill_with_hook(const char *dir, char *buf, size_t len)
+{
+	pid_t a = spawn(false);
+	struct candidate c = candidate_of(a);
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+	char seen[160];
+
+	act_carry_out(&act, &term, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	for (int i = 0; i < 1000 && hook_running(&hooks); i++) {
+		hook_reap(&hooks);
+		usleep(10000);
+	}
+	cr_expect_eq(hook_running(&hooks), 0, "the hook did not finish in 10 s");
+	/* Reaped only now: until then a killed victim is a zombie, Z. */
+	cr_expect_eq(reap(a), SIGTERM);
+	snprintf(seen, sizeof(seen), "%s/seen", dir);
+	return fixture_read(seen, buf, len) ? buf : "";
+}
+
+/* earlyoom gives its -P hook 200 ms with the victim alive (a heap dump, a
+ * note of its state); here --pre-kill-wait bounds it. */
+Test(act, the_pre_kill_hook_sees_the_victim_alive_within_its_wait)
+{
+	char dir[] = "/tmp/oomguard-act-XXXXXX", buf[512], cmd[64], self[256] = "";
+	const char *hook = write_pre_kill_hook(dir, "0.2");
+
+	config_free(&cfg);
+	/* A long wait, so that a slow machine still starts the hook in it. */
+	cfg = CFG("--kill-timeout", "1", "--pre-kill", hook, "--pre-kill-wait", "5",);
+	cr_expect_eq(kill_with_hook(dir, buf, sizeof(buf))[0], 'S', "the hook saw: %s", buf);
+	/* The hook had the victim's command line, a fork of this process's. */
+	cr_assert_not_null(fixture_read("/proc/self/cmdline", self, sizeof(self)));
+	cr_expect(self[0] && strstr(buf, self) != NULL, "'%s' not in %s", self, buf);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+Test(act, a_pre_kill_hook_that_takes_longer_does_not_hold_the_kill)
+{
+	char dir[] = "/tmp/oomguard-act-XXXXXX", buf[512], cmd[64];
+	const char *hook = write_pre_kill_hook(dir, "2");
+
+	config_free(&cfg);
+	cfg = CFG("--kill-timeout", "1", "--pre-kill", hook, "--pre-kill-wait", "0.2",);
+	cr_expect_eq(kill_with_hook(dir, buf, sizeof(buf))[0], 'Z',
+		     "the victim was killed after 0.2 s, while the hook slept 2 s: %s", buf);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
 }

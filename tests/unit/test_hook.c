@@ -171,6 +171,11 @@ static const char *env_get(const char **vars, unsigned n, const char *key)
 	return NULL;
 }
 
+/* Hook environments: with a victim, PATH, six OOMGUARD_ variables that every
+ * event has, seven about the victim and earlyoom's four; without, 13. */
+#define ENV_VICTIM 17
+#define ENV_NO_VICTIM 13
+
 static const struct proc_sample firefox = {
 	.pid = 4242, .comm = "firefox", .uid = 1000, .rss_kib = 123456, .swap_kib = 789,
 };
@@ -181,7 +186,7 @@ Test(hook, environment_is_exactly_the_victim)
 	struct hook_info info = {
 		.event = HOOK_POST_KILL, .victim = &firefox, .signal = SIGKILL, .oom_score = 876,
 		.cgroup = "/user.slice/user-1000.slice/user@1000.service/app.slice/app-firefox-1.scope",
-		.reason = "pressure",
+		.reason = "pressure", .cmdline = "firefox --new-window\nhttps://x",
 	};
 	char buf[8192];
 	const char *vars[64];
@@ -206,9 +211,16 @@ Test(hook, environment_is_exactly_the_victim)
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_OOM_SCORE"), "876");
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_EVENT"), "post-kill");
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_REASON"), "pressure");
+	/* The command line is escaped: its newline cannot start a line. */
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_CMDLINE"), "firefox --new-window\\x0ahttps://x");
+	/* earlyoom's names for the same facts, for scripts brought along. */
+	cr_expect_str_eq(env_get(vars, n, "EARLYOOM_PID"), "4242");
+	cr_expect_str_eq(env_get(vars, n, "EARLYOOM_NAME"), "firefox");
+	cr_expect_str_eq(env_get(vars, n, "EARLYOOM_UID"), "1000");
+	cr_expect_str_eq(env_get(vars, n, "EARLYOOM_CMDLINE"), env_get(vars, n, "OOMGUARD_CMDLINE"));
 	cr_expect_str_eq(env_get(vars, n, "PATH"), "/usr/sbin:/usr/bin:/sbin:/bin");
-	/* Those twelve and nothing else: no HOME, no OOMGUARD_SECRET. */
-	cr_expect_eq(n, 12, "the hook got %u variables", n);
+	/* Those and nothing else: no HOME, no OOMGUARD_SECRET. */
+	cr_expect_eq(n, ENV_VICTIM, "the hook got %u variables", n);
 	cr_expect_null(env_get(vars, n, "OOMGUARD_SECRET"));
 	cr_expect_null(env_get(vars, n, "HOME"));
 }
@@ -246,21 +258,23 @@ Test(hook, kernel_oom_without_victim_and_unit_rules)
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_CGROUP"), "");
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_UNIT"), "");
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_REASON"), "");
-	cr_expect_eq(n, 12);
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_CMDLINE"), "");
+	cr_expect_null(env_get(vars, n, "EARLYOOM_PID"), "no earlyoom variables without a victim");
+	cr_expect_eq(n, ENV_NO_VICTIM);
 
 	/* The unit is the last component ending in .service or .scope. */
 	info.victim = &firefox;
 	info.cgroup = "/system.slice/docker.service/payload";
-	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 12);
+	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), ENV_VICTIM);
 	n = 0;
 	while (envp[n])
 		vars[n] = envp[n], n++;
 	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_UNIT"), "docker.service");
 	info.cgroup = "/";
-	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 12);
+	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), ENV_VICTIM);
 	cr_expect_str_eq(envp[5], "OOMGUARD_UNIT=");
 	info.cgroup = "/user.slice/servicex";
-	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 12);
+	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), ENV_VICTIM);
 	cr_expect_str_eq(envp[5], "OOMGUARD_UNIT=");
 }
 
@@ -280,7 +294,7 @@ Test(hook, build_env_refuses_what_does_not_fit)
 	/* The largest cgroup path that can exist fits. */
 	long_cgroup[HOOK_CGROUP_MAX - 1] = '\0';
 	info.cgroup = long_cgroup;
-	cr_expect_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), 12);
+	cr_expect_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), ENV_VICTIM);
 }
 
 /* The name as a hostile process could choose it (comm is whatever it
@@ -681,7 +695,7 @@ static const char *run_restart_unit(const char *cgroup, const char *unit_expect)
 	hostile_name(&v, pwned, sizeof(pwned));
 	info.cgroup = cgroup;
 	/* The unit oomguard hands over is what the script decides on. */
-	cr_assert_eq(hook_build_env(&info, envbuf, sizeof(envbuf), envp, HOOK_ENV_MAX), 12);
+	cr_assert_eq(hook_build_env(&info, envbuf, sizeof(envbuf), envp, HOOK_ENV_MAX), ENV_VICTIM);
 	snprintf(want, sizeof(want), "OOMGUARD_UNIT=%s", unit_expect);
 	cr_assert_str_eq(envp[5], want);
 	snprintf(path, sizeof(path), "%s/oomguard-restart-unit", contrib);
