@@ -120,6 +120,7 @@ static struct decision recheck(void *userdata)
 		report_format_decision(l->trigger_text, sizeof(l->trigger_text), &l->last, &l->s,
 				       l->cfg);
 	l->acting = l->last;
+	l->acting_free_kib = l->s.mi.mem_available_kib + l->last.cap.swap_free_kib;
 	return l->last;
 }
 
@@ -229,6 +230,28 @@ static void dryrun(struct loop *l, const struct decision *d, uint64_t now)
 	log_record(l, c, &names, "would kill", d, NULL);
 }
 
+/* Did the kill give memory back? What MemAvailable plus free swap gained
+ * from right before the signal to now, the victim gone, against what the
+ * victim held; kills that keep giving nothing back make the decision hold
+ * off (decide_note_kill). */
+static void note_kill(struct loop *l, const struct candidate *victim)
+{
+	uint64_t now = clock_now_ms();
+	uint64_t held = victim->proc.rss_kib + victim->proc.swap_kib;
+	int64_t gained;
+
+	if (loop_sample(l, now) < 0)
+		return;
+	l->last = decide_shortage(&l->decide, l->cfg, &l->s);
+	gained = (int64_t)(l->s.mi.mem_available_kib + l->last.cap.swap_free_kib) -
+		 (int64_t)l->acting_free_kib;
+	if (decide_note_kill(&l->decide, held, gained, now))
+		log_err("%u kills in a row gave back less than %u%% of what their victims held (RAM "
+			"held by tmpfs, shm or the kernel, which no kill frees?): oomguard holds off "
+			"for %u s; the kernel's OOM killer is still there", DECIDE_FUTILE_KILLS,
+			DECIDE_KILL_GAIN_MIN_PCT, DECIDE_BACKOFF_MS / 1000);
+}
+
 /* Carry out a shortage: choose, then kill (or say whom, with --dryrun),
  * then record what happened. */
 static void shortage(struct loop *l, const struct decision *d, uint64_t now)
@@ -268,12 +291,15 @@ static void shortage(struct loop *l, const struct decision *d, uint64_t now)
 	/* One stall, one victim: a second pressure kill needs a stall seen
 	 * anew, from after this victim is gone. */
 	pressure_restart(&l->pressure);
+	if (res.status == ACT_KILLED)
+		note_kill(l, res.victim);
 }
 
 int loop_tick(struct loop *l, uint64_t now)
 {
 	enum action before = l->last.action;
 	enum reason reason_before = l->last.reason;
+	bool held_before = l->last.held;
 	struct decision d;
 	int r;
 
@@ -299,9 +325,13 @@ int loop_tick(struct loop *l, uint64_t now)
 		return 0;
 	}
 	report_format_decision(l->trigger_text, sizeof(l->trigger_text), &d, &l->s, l->cfg);
-	if (d.action != before || d.reason != reason_before)
+	if (d.action != before || d.reason != reason_before || d.held != held_before)
 		log_warn("low memory: %s: %s %s", l->trigger_text,
-			 l->cfg->dryrun ? "would send" : "sending", policy_action_name(d.action));
+			 d.held ? "holding off (the last kills gave no memory back), not sending"
+				: l->cfg->dryrun ? "would send" : "sending",
+			 policy_action_name(d.action));
+	if (d.held)
+		return 0;
 	shortage(l, &d, now);
 	return 0;
 }

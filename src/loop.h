@@ -36,6 +36,7 @@ struct loop {
 	struct sample s;		/* the last sample */
 	struct decision last;		/* the last decision */
 	struct decision acting;		/* the one being carried out (act's re-check) */
+	uint64_t acting_free_kib;	/* MemAvailable + free swap right before its signal */
 	uint64_t last_oom_kill;
 	bool have_oom_kill;
 	bool warned_no_candidate;

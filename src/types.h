@@ -229,6 +229,9 @@ struct decision {
 	enum reason reason;
 	struct floors floors;		/* at this sample */
 	struct capacity cap;		/* swap as the floors counted it */
+	/* Kills gave no memory back lately: act must not carry this one out
+	 * (decide_note_kill). */
+	bool held;
 	/* For REASON_PRESSURE: which source, its figures, the evidence. */
 	unsigned source;
 	struct pressure_reading pressure;

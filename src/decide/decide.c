@@ -115,8 +115,27 @@ enum escalation decide_escalation(const struct decision *acting, const struct de
 	return ESCALATION_NONE;
 }
 
-struct decision decide_shortage(struct decide_state *st, const struct config *cfg,
-				const struct sample *s)
+bool decide_note_kill(struct decide_state *st, uint64_t victim_kib, int64_t gained_kib,
+		      uint64_t now_ms)
+{
+	if (gained_kib > 0 && (uint64_t)gained_kib * 100 >= victim_kib * DECIDE_KILL_GAIN_MIN_PCT) {
+		st->futile_kills = 0;
+		return false;
+	}
+	/* "In a row": a futile kill long after the last one starts a new row. */
+	if (st->futile_kills && now_ms - st->last_futile_ms > DECIDE_BACKOFF_MS)
+		st->futile_kills = 0;
+	st->last_futile_ms = now_ms;
+	if (++st->futile_kills < DECIDE_FUTILE_KILLS)
+		return false;
+	st->futile_kills = 0;
+	st->backoff_until_ms = now_ms + DECIDE_BACKOFF_MS;
+	return true;
+}
+
+/* The decision for s, before a backoff holds it. */
+static struct decision decide_now(struct decide_state *st, const struct config *cfg,
+				  const struct sample *s)
 {
 	struct decision d;
 
@@ -137,5 +156,14 @@ struct decision decide_shortage(struct decide_state *st, const struct config *cf
 			break;
 		}
 	}
+	return d;
+}
+
+struct decision decide_shortage(struct decide_state *st, const struct config *cfg,
+				const struct sample *s)
+{
+	struct decision d = decide_now(st, cfg, s);
+
+	d.held = d.action != ACTION_NONE && s->time_ms < st->backoff_until_ms;
 	return d;
 }

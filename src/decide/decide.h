@@ -46,8 +46,21 @@ struct decide_run {
 	struct refault_mark older, newer;
 };
 
+/* Kills that gave no memory back, in a row, before oomguard backs off: RAM
+ * held by tmpfs, shm or the kernel is freed by no kill, and killing on
+ * would empty the machine. */
+#define DECIDE_FUTILE_KILLS 3
+/* A kill gave memory back when MemAvailable plus free swap rose by at
+ * least this share of what the victim held (RSS + swap), in percent. */
+#define DECIDE_KILL_GAIN_MIN_PCT 25
+/* How long oomguard holds back then; the kernel's killer remains. */
+#define DECIDE_BACKOFF_MS 60000
+
 struct decide_state {
 	struct decide_run run[PRESSURE_MAX_SOURCES];
+	unsigned futile_kills;		/* kills in a row that gave nothing back */
+	uint64_t last_futile_ms;	/* when the last of them was noted */
+	uint64_t backoff_until_ms;	/* decisions are held until then */
 	unsigned page_kib;
 };
 
@@ -59,7 +72,8 @@ void decide_init(struct decide_state *st, unsigned page_kib);
  * REASON_FLOOR_TERM), then each pressure source (REASON_PRESSURE, a SIGTERM)
  * when its run of windows at or above --psi-threshold has lasted
  * --psi-duration and decide_memory_is_short() says memory is the cause and
- * the stall will not end by itself.
+ * the stall will not end by itself. During a backoff (decide_note_kill) an
+ * action comes with held set.
  * --psi-threshold 0 turns pressure off. Updates st with the runs seen.
  * Returns the decision, its floors and capacity filled whatever the action. */
 struct decision decide_shortage(struct decide_state *st, const struct config *cfg,
@@ -83,6 +97,17 @@ struct decision decide_shortage(struct decide_state *st, const struct config *cf
 bool decide_memory_is_short(const struct meminfo *mi, const struct capacity *cap,
 			    const struct run_figures *run, unsigned duration_ms, unsigned page_kib,
 			    struct pressure_evidence *ev);
+
+/* Tell the decision what a kill gave back: victim_kib is what the victim
+ * held (RSS + swap), gained_kib how much MemAvailable plus free swap rose
+ * from right before the signal to right after the victim was gone. After
+ * DECIDE_FUTILE_KILLS kills in a row (none more than DECIDE_BACKOFF_MS
+ * after the one before) that gave back less than
+ * DECIDE_KILL_GAIN_MIN_PCT of what their victim held, the decisions of the
+ * next DECIDE_BACKOFF_MS are held (decision.held) rather than carried out.
+ * Returns true when that backoff begins now (say so, loudly). */
+bool decide_note_kill(struct decide_state *st, uint64_t victim_kib, int64_t gained_kib,
+		      uint64_t now_ms);
 
 /* While a victim is asked to exit after SIGTERM for decision acting, now is
  * a fresh decision: SIGKILL at once? ESCALATION_FLOOR when now says the

@@ -384,3 +384,58 @@ Test(decide, escalation_while_a_victim_ignores_sigterm)
 	later.source = 1;
 	cr_expect_eq(decide_escalation(&pressure, &later, 1000), ESCALATION_NONE);
 }
+
+/* Kills that free nothing (RAM held by tmpfs or shm that the victims had
+ * mapped) must not go on one victim after another. */
+Test(decide, kills_that_give_nothing_back_make_it_hold_off)
+{
+	struct run r = { .cfg = CFG() };
+	struct decision d;
+	uint64_t t;
+
+	run_start(&r, short_of_memory());
+	r.s.mi.mem_available_kib = 40 * MIB;
+	r.s.mi.swap_free_kib = 40 * MIB;
+	t = r.now;
+	/* Two that gave nothing back, then one that gave back a third of
+	 * what its victim held: the row starts over. */
+	cr_expect_not(decide_note_kill(&r.st, 300 * MIB, 0, t += 1000));
+	cr_expect_not(decide_note_kill(&r.st, 300 * MIB, -5 * (int64_t)MIB, t += 1000));
+	cr_expect_not(decide_note_kill(&r.st, 300 * MIB, 100 * MIB, t += 1000));
+	cr_expect_not(decide_note_kill(&r.st, 300 * MIB, 10 * MIB, t += 1000));
+	cr_expect_not(decide_note_kill(&r.st, 300 * MIB, 10 * MIB, t += 1000));
+	r.now = t;
+	d = run_for(&r, 100, 0, 0);
+	cr_expect_eq(d.action, ACTION_KILL);
+	cr_expect_not(d.held, "two futile kills in a row are not yet a loop");
+	/* The third in a row: a backoff of DECIDE_BACKOFF_MS begins. */
+	cr_expect(decide_note_kill(&r.st, 300 * MIB, 10 * MIB, t += 1000));
+	r.now = t;
+	d = run_for(&r, 100, 0, 0);
+	cr_expect_eq(d.action, ACTION_KILL, "the floor is still crossed, and said so");
+	cr_expect(d.held);
+	r.now = t + DECIDE_BACKOFF_MS - 200;
+	d = run_for(&r, 100, 0, 0);
+	cr_expect(d.held);
+	r.now = t + DECIDE_BACKOFF_MS;
+	d = run_for(&r, 100, 0, 0);
+	cr_expect_eq(d.action, ACTION_KILL);
+	cr_expect_not(d.held, "after the backoff oomguard acts again");
+	config_free(&r.cfg);
+}
+
+/* Futile kills far apart are not "in a row": a leak killed once an hour
+ * whose victim's memory was mostly shared never makes oomguard hold off. */
+Test(decide, futile_kills_far_apart_are_not_a_row)
+{
+	struct decide_state st;
+	uint64_t t = 1000;
+
+	decide_init(&st, 4);
+	for (int i = 0; i < 10; i++)
+		cr_expect_not(decide_note_kill(&st, 300 * MIB, 0, t += DECIDE_BACKOFF_MS + 1),
+			      "kill %d", i);
+	/* Within the window they are. */
+	cr_expect_not(decide_note_kill(&st, 300 * MIB, 0, t += DECIDE_BACKOFF_MS));
+	cr_expect(decide_note_kill(&st, 300 * MIB, 0, t += DECIDE_BACKOFF_MS));
+}
