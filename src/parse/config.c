@@ -153,41 +153,56 @@ static void warn(struct config *cfg, const char *fmt, ...)
 	va_end(ap);
 }
 
-int config_parse_percent(const char *s, uint32_t *centi, bool *rounded)
+/*
+ * A plain decimal "W", "W.F" or ".F" (as earlyoom's strtod reads them) in
+ * units of 10^-places: "10.125" with 2 places is 1013. The first digit past
+ * places rounds to nearest; *dropped says whether a non-zero digit was cut.
+ */
+static int parse_fixed(const char *s, unsigned places, uint64_t max_whole, uint64_t *value,
+		       bool *dropped)
 {
-	uint64_t whole, value, frac = 0;
-	bool round_up = false, dropped = false;
+	uint64_t whole, frac = 0;
+	unsigned digits = 0;
+	bool round_up = false;
 	const char *end;
 
-	/* ".5" as earlyoom's strtod reads it. */
+	*dropped = false;
 	if (s[0] == '.' && s[1] >= '0' && s[1] <= '9') {
 		whole = 0;
 		end = s;
-	} else if (strutil_parse_u64(s, &end, 100, &whole) < 0) {
+	} else if (strutil_parse_u64(s, &end, max_whole, &whole) < 0) {
 		return -EINVAL;
 	}
 	if (*end == '.') {
 		const char *p = end + 1;
-		unsigned digits = 0;
 
-		/* "10.125": hundredths kept, the rest rounds to nearest. */
 		for (; *p >= '0' && *p <= '9'; p++, digits++) {
-			if (digits < 2)
+			if (digits < places)
 				frac = frac * 10 + (uint64_t)(*p - '0');
-			else if (digits == 2)
+			else if (digits == places)
 				round_up = *p >= '5';
-			dropped |= digits >= 2 && *p != '0';
+			*dropped |= digits >= places && *p != '0';
 		}
 		if (digits == 0)
 			return -EINVAL;
-		if (digits == 1)
-			frac *= 10;
 		end = p;
 	}
 	if (*end != '\0')
 		return -EINVAL;
-	value = whole * 100 + frac + round_up;
-	if (value > 10000)
+	for (; digits < places; digits++)
+		frac *= 10;
+	for (unsigned i = 0; i < places; i++)
+		whole *= 10;
+	*value = whole + frac + round_up;
+	return 0;
+}
+
+int config_parse_percent(const char *s, uint32_t *centi, bool *rounded)
+{
+	uint64_t value;
+	bool dropped;
+
+	if (parse_fixed(s, 2, 100, &value, &dropped) < 0 || value > 10000)
 		return -EINVAL;
 	*centi = (uint32_t)value;
 	if (rounded)
@@ -197,31 +212,10 @@ int config_parse_percent(const char *s, uint32_t *centi, bool *rounded)
 
 int config_parse_seconds(const char *s, unsigned max_ms, unsigned *ms)
 {
-	uint64_t whole, value, frac = 0;
-	bool round_up = false;
-	const char *end;
+	uint64_t value;
+	bool dropped;
 
-	if (strutil_parse_u64(s, &end, max_ms / 1000 + 1, &whole) < 0)
-		return -EINVAL;
-	if (*end == '.') {
-		const char *p = end + 1;
-		unsigned digits = 0;
-
-		/* Milliseconds kept, the next digit rounds. */
-		for (; *p >= '0' && *p <= '9'; p++, digits++) {
-			if (digits < 3)
-				frac = frac * 10 + (uint64_t)(*p - '0');
-			else if (digits == 3)
-				round_up = *p >= '5';
-		}
-		if (digits == 0)
-			return -EINVAL;
-		for (; digits < 3; digits++)
-			frac *= 10;
-		end = p;
-	}
-	value = whole * 1000 + frac + round_up;
-	if (*end != '\0' || value > max_ms)
+	if (parse_fixed(s, 3, max_ms / 1000 + 1, &value, &dropped) < 0 || value > max_ms)
 		return -EINVAL;
 	*ms = (unsigned)value;
 	return 0;

@@ -126,6 +126,6 @@ int config_parse_size(const char *s, uint64_t *kib);
  * NULL). Returns 0 or -EINVAL. Exposed for tests. */
 int config_parse_percent(const char *s, uint32_t *centi, bool *rounded);
 
-/* Parse seconds with up to three decimals ("0.2", "5") into milliseconds,
- * at most max_ms. Returns 0 or -EINVAL. Exposed for tests. */
+/* Parse seconds ("0.2", ".5", "5") into milliseconds, rounded to the
+ * nearest, at most max_ms. Returns 0 or -EINVAL. Exposed for tests. */
 int config_parse_seconds(const char *s, unsigned max_ms, unsigned *ms);

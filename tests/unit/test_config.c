@@ -140,6 +140,12 @@ Test(config, seconds_parser)
 	cr_expect_eq(ms, 201, "rounded to the millisecond");
 	cr_expect_eq(config_parse_seconds("1.5", 1000000, &ms), 0);
 	cr_expect_eq(ms, 1500);
+	cr_expect_eq(config_parse_seconds(".5", 1000000, &ms), 0, "as earlyoom's strtod");
+	cr_expect_eq(ms, 500);
+	cr_expect_eq(config_parse_seconds("3600.0004", 3600000, &ms), 0);
+	cr_expect_eq(ms, 3600000);
+	cr_expect_eq(config_parse_seconds("3600.0005", 3600000, &ms), -EINVAL, "rounds above the maximum");
+	cr_expect_eq(config_parse_seconds(".", 1000000, &ms), -EINVAL);
 	cr_expect_eq(config_parse_seconds("3601", 3600000, &ms), -EINVAL);
 	cr_expect_eq(config_parse_seconds("soon", 1000000, &ms), -EINVAL);
 	cr_expect_eq(config_parse_seconds("5x", 1000000, &ms), -EINVAL, "earlyoom reads 5; refused here");
