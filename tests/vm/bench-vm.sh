@@ -26,7 +26,7 @@
 #   zram    zram's mem_used_total at its peak (RAM its compressed pages took)
 #   dswap   disk swap used at its peak (SwapTotal - SwapFree, disk scenarios)
 # Each cell is one boot, so numbers move between runs; both daemons run with
-# the flags of the scenario in guest/init.sh (defaults plus -r 1 in 9-13).
+# the flags of the scenario in guest/init.sh (defaults plus -r 1 in 5, 9-15).
 # In stuck-victim the runaway ignores SIGTERM and then sits still between the
 # SIGTERM and SIGKILL floors: oomguard escalates after its --kill-timeout 2;
 # earlyoom 1.7 escalates only on its SIGKILL floor, so it re-sends SIGTERM
@@ -34,7 +34,7 @@
 # run's 30 s limit ("-" in victim), as with no daemon at all.
 # With gnuplot (apt-get install gnuplot-nox), thrash, slow-leak and
 # slow-disk-leak get a picture each (plot-vm.sh): SCENARIO.png.
-# Boots take 20-90 s each under TCG: the default set takes about 35 minutes.
+# Boots take 20-90 s each under TCG: the default set takes about 40 minutes.
 
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib-vm.sh"
@@ -58,7 +58,7 @@ shift $((OPTIND - 1))
 OOMGUARD=$(realpath "$1") || exit 2
 shift
 [ $# -gt 0 ] || set -- fast-hog slow-leak many-growers protected thrash self stuck-victim \
-	fits-zram fits-disk burst zram-big-leak slow-disk-leak
+	fits-zram fits-disk burst zram-big-leak slow-disk-leak tmpfs-full shm-futile
 SCENARIOS=()
 for word in "$@"; do
 	name=$(vm_scenario_name "$word")

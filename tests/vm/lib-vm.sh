@@ -35,7 +35,7 @@ VM_MODULES="zram virtio_pci virtio_blk"
 # What a cached kernel directory holds; a harness that changes it re-unpacks
 # from the cached .deb instead of trusting an old layout.
 VM_CACHE_STAMP="vmlinux modules: $VM_MODULES"
-VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-oom stuck-victim fits-zram fits-disk burst zram-big-leak slow-disk-leak"
+VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-oom stuck-victim fits-zram fits-disk burst zram-big-leak slow-disk-leak tmpfs-full shm-futile"
 # The disk that swap-on-disk scenarios mkswap in the guest (/dev/vdb); every
 # boot gets a fresh sparse one, so no boot sees another's pages. Its size is
 # per scenario, see vm_scenario_swap_mib.
@@ -86,7 +86,7 @@ vm_scenario_name() {
 vm_scenario_limit() {
 	case "$1" in
 	fast-hog | kernel-oom | stuck-victim | burst) echo 120 ;;
-	self | zram-big-leak) echo 240 ;;
+	self | zram-big-leak | shm-futile) echo 240 ;;
 	slow-disk-leak) echo 420 ;;
 	*) echo 180 ;;
 	esac

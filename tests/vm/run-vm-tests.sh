@@ -25,7 +25,7 @@
 #   8 stuck-victim  the runaway does not act on SIGTERM (it blocks it and stops
 #                   itself): SIGTERM first, SIGKILL after --kill-timeout 2, its
 #                   memory reaped (process_mrelease), no one else killed
-# Scenarios 9-13 run oomguard (and earlyoom) at their default flags:
+# Scenarios 9-15 run oomguard (and earlyoom) at their default flags:
 #   9 fits-zram     480 MiB of half-compressible data held on 512 MiB RAM with a
 #                   256 MiB zram swap: nothing dies, the kernel's killer does not
 #                   run; zram must get well over half full (else the workload is wrong)
@@ -37,6 +37,15 @@
 #  13 slow-disk-leak a 20 MiB/s leak into 1 GiB of swap on a throttled disk: oomguard kills
 #                   it, the kernel's killer does not run, and the full-stall time
 #                   is at most a fifth of earlyoom's in the same run
+#  14 tmpfs-full    RAM mostly tmpfs (no swap), then a 96 MiB process that fits in
+#                   what is left: MemAvailable ends under 10 % of MemTotal but far
+#                   above 10 % of available + anon; nothing dies, no kernel kill
+#                   (MemAvailable must get under 10 % of MemTotal, else the
+#                   workload is wrong; earlyoom's outcome is printed)
+#  15 shm-futile    four workers map a 256 MiB tmpfs segment, then an ordinary
+#                   process holds memory between the floors: the first three
+#                   deaths are workers killed by oomguard, which then logs that
+#                   kills give nothing back and holds off, killing no one for 60 s
 #
 # Prints PASS or FAIL per scenario with the measured numbers (and, on FAIL,
 # the guest's oomguard log and kernel OOM lines), then "N passed, N failed".
@@ -49,7 +58,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib-vm.sh"
 
 usage() {
-	echo "usage: $0 path/to/oomguard [scenario...]  (scenarios: 1-13 or $VM_ALL_SCENARIOS)" >&2
+	echo "usage: $0 path/to/oomguard [scenario...]  (scenarios: 1-15 or $VM_ALL_SCENARIOS)" >&2
 	exit 99
 }
 
@@ -472,14 +481,150 @@ check_slow_disk_leak() {
 	SUMMARY+=" swap used before the kill $(mib $(($(num swap_total_kib) - $(num swap_free_min_before_first_kill_kib)))); $(earlyoom_words leak)"
 }
 
+# Scenarios 14-15: RAM held by tmpfs, which no kill frees.
+
+# The lowest MemAvailable of the time series as a percentage of MemTotal and
+# of min(MemAvailable + AnonPages, MemTotal) in the same sample (the base of
+# oomguard's floors): "7.6 % of MemTotal, 26.5 % of available+anon".
+avail_share_words() {
+	awk -v total="$(num mem_total_kib -1 "${1:-$RESULTS}")" '
+		/^ts=/ {
+			a = n = -1
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^avail=/) a = substr($i, 7) + 0
+				if ($i ~ /^anon=/) n = substr($i, 6) + 0
+			}
+			if (a < 0 || n < 0 || total <= 0) next
+			base = a + n < total ? a + n : total
+			if (!seen++ || a < low) { low = a; low_base = base }
+		}
+		END {
+			if (!seen) { print "?"; exit }
+			printf "%.1f %% of MemTotal, %.1f %% of available+anon", 100 * low / total, 100 * low / low_base
+		}' "${1:-$RESULTS}"
+}
+
+# MemAvailable of the first time-series sample at or after MS: "123 MiB".
+avail_after_words() {
+	awk -v at="$1" '
+		/^ts=/ && substr($1, 4) + 0 >= at {
+			for (i = 2; i <= NF; i++)
+				if ($i ~ /^avail=/) { printf "%.0f MiB", substr($i, 7) / 1024; found = 1; exit }
+		}
+		END { if (!found) print "?" }' "${2:-$RESULTS}"
+}
+
+# How the companion earlyoom boot ended for a fits scenario, printed only:
+# earlyoom 1.7 takes MemTotal as the base of its floors, 1.8 user memory.
+earlyoom_fits_words() {
+	[ -n "$EARLYOOM_RESULTS" ] || { echo "earlyoom: not run (${VM_EARLYOOM_WHY:-?})"; return; }
+	echo "earlyoom${VM_EARLYOOM_VERSION:+ $VM_EARLYOOM_VERSION} (not asserted): fit $(death_words fit "$EARLYOOM_RESULTS"), kills $(vm_get "$EARLYOOM_RESULTS" kills '?'), kernel kills $(($(num oom_kill_after 0 "$EARLYOOM_RESULTS") - $(num oom_kill_before 0 "$EARLYOOM_RESULTS")))"
+}
+
+# Scenario 14: a process that fits beside a full tmpfs must live. Unless
+# MemAvailable got under 10 % of MemTotal (the SIGTERM floor of a daemon that
+# still takes MemTotal as its base, such as oomguard 0.1), the run tests
+# nothing: that is the workload's fault, reported as such.
+check_tmpfs_full() {
+	local total low
+	total=$(num mem_total_kib)
+	low=$(num mem_available_min_kib)
+	expect_daemon_started
+	expect_no_kernel_kills
+	expect_nothing_killed
+	expect_survived fit
+	if [ "$(num proc.fit.held_ms)" -lt 0 ]; then
+		# A kill is reported above; otherwise the workload broke.
+		[ "$(num kills)" -gt 0 ] || fail_because "fit never reached its size (it ended as '$(res proc.fit.end)')"
+	elif [ "$low" -lt 0 ] || [ $((low * 10)) -ge "$total" ]; then
+		fail_because "workload problem: MemAvailable never got under 10 % of MemTotal (lowest $(mib "$low") of $(mib "$total")): retune TMPFS_* in guest/init.sh"
+	fi
+	SUMMARY="tmpfs holds $(mib "$(num shmem_kib)") of $(mib "$total") MemTotal; $(fits_words);"
+	SUMMARY+=" at its lowest MemAvailable was $(avail_share_words "$RESULTS"); $(earlyoom_fits_words)"
+}
+
+# Scenario 15: kills that give nothing back. The first three deaths must be
+# workers that oomguard killed (no kernel kill among them), its log must say
+# after the third record that it holds off, and then no one may die for
+# SHM_HOLD_MS, the 60 s hold less SHM_HOLD_SLACK_MS: oomguard starts the hold
+# once it has seen the third victim gone, and supervise records that death up
+# to a sample (100 ms) or a stalled moment later, which shortens the gap it
+# sees. Without a hold the next kill follows within a second. What comes
+# after the hold is printed, not asserted (oomguard kills the last worker,
+# futile again, then anon, which ends the shortage).
+SHM_HOLD_MS=60000
+SHM_HOLD_SLACK_MS=2000
+check_shm_futile() {
+	local order labels i label third_ms next next_ms=-1 gap records err_line hold_line kernel
+	order=$(res kill_order)
+	IFS=, read -r -a labels <<<"$order"
+	kernel=$(($(num oom_kill_after) - $(num oom_kill_before)))
+	expect_daemon_started
+	for i in 1 2 3 4; do
+		[ "$(num "proc.holder$i.held_ms")" -ge 0 ] ||
+			fail_because "workload problem: holder$i never mapped its $(res shm_file_mib) MiB (it ended as '$(res "proc.holder$i.end")')"
+	done
+	[ "$(num proc.anon.held_ms)" -ge 0 ] ||
+		fail_because "workload problem: anon never got MemAvailable under $(res shm_anon_percent) % of available+anon (it ended as '$(res proc.anon.end)')"
+	if [ ${#labels[@]} -lt 3 ]; then
+		fail_because "only ${#labels[@]} death(s) ($order): oomguard should have killed three workers"
+	fi
+	for i in 0 1 2; do
+		label=${labels[$i]:-}
+		[ -n "$label" ] || break
+		case "$label" in
+		holder*) expect_killed_by_daemon "$label" ;;
+		*) fail_because "death $((i + 1)) was $label, not a worker holding the segment (kill order: $order)" ;;
+		esac
+	done
+	err_line=$(run_log | grep -n 'kills in a row gave back less than' | grep 'holds off for 60 s' | head -n 1)
+	if [ -z "$err_line" ]; then
+		fail_because "no oomguard log line says that kills gave nothing back and it holds off for 60 s"
+	else
+		records=$(run_log | head -n "${err_line%%:*}" | grep -cE '(^| )killed pid=')
+		[ "$records" -eq 3 ] ||
+			fail_because "oomguard logged $records kill record(s) before it held off, not 3"
+		hold_line=$(run_log | tail -n +"${err_line%%:*}" | grep -m 1 'holding off (the last kills gave no memory back), not sending')
+		[ -n "$hold_line" ] || fail_because "after the error line no 'holding off ..., not sending' line: did the hold hold?"
+	fi
+	third_ms=$(num "proc.${labels[2]:-none}.end_ms")
+	next=${labels[3]:-}
+	if [ "$third_ms" -ge 0 ]; then
+		if [ -n "$next" ]; then
+			next_ms=$(num "proc.$next.end_ms")
+			gap=$((next_ms - third_ms))
+			[ "$gap" -ge $((SHM_HOLD_MS - SHM_HOLD_SLACK_MS)) ] ||
+				fail_because "$next died $(secs "$gap") after the third kill, within oomguard's 60 s hold"
+		else
+			gap=$(($(num duration_ms) - third_ms))
+			[ "$gap" -ge $((SHM_HOLD_MS - SHM_HOLD_SLACK_MS)) ] ||
+				fail_because "the run ended $(secs "$gap") after the third kill, before the 60 s hold was over"
+		fi
+	fi
+	SUMMARY="kill order: $order;"
+	for i in 0 1 2; do
+		label=${labels[$i]:-}
+		[ -n "$label" ] && SUMMARY+=" $label $(res "proc.$label.end") at $(secs "$(num "proc.$label.end_ms")") ($(mib "$(num "proc.$label.size_kib")")),"
+	done
+	SUMMARY+=" MemAvailable $(mib "$(num mem_available_min_before_first_kill_kib)") at its lowest before the first death, $(avail_after_words "$third_ms") after the third;"
+	SUMMARY+=" tmpfs $(mib "$(num shmem_kib)") before, $(mib "$(num shmem_end_kib)") at the end;"
+	if [ -n "$next" ]; then
+		SUMMARY+=" next death (the hold is 60 s): $next $(res "proc.$next.end") $(secs "$gap") after the third"
+	else
+		SUMMARY+=" no death in the $(secs "${gap:--1}") after the third"
+	fi
+	SUMMARY+="; error lines: $(run_log | grep -c 'kills in a row gave back less than'); kernel kills (not asserted): $kernel"
+}
+
 # --- running ------------------------------------------------------------------
 
 # The extra boots a scenario compares with, each run just before it: none for
-# thrash's baseline, earlyoom for the stall comparisons.
+# thrash's baseline, earlyoom for the stall comparisons and, printed only,
+# for tmpfs-full.
 companion_modes() {
 	case "$1" in
 	thrash) echo none earlyoom ;;
-	slow-disk-leak) echo earlyoom ;;
+	slow-disk-leak | tmpfs-full) echo earlyoom ;;
 	esac
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * hog: allocate and touch anonymous memory at a chosen rate, then hold it.
+ * hog: allocate and touch anonymous memory (or a tmpfs file's pages) at a
+ * chosen rate, then hold it.
  *
  *   hog [-n NAME] [-a OOM_SCORE_ADJ] [-m MIB] [-r MIB_PER_S] [-p touch|half]
- *       [-c CGROUP_DIR] [-s PERCENT] [-e SECONDS]
+ *       [-c CGROUP_DIR] [-s PERCENT] [-e SECONDS] [-u PERCENT] [-f FILE]
  *
  *   -n  process name (comm), so that oomguard's --avoid/--prefer can match it
  *   -a  oom_score_adj to set on itself (default 0: the guest's init runs at
@@ -24,11 +25,21 @@
  *   -e  with -m: once at MIB, hold for SECONDS and then exit 0 (scenario
  *       "burst": a process that needed the memory for a moment, and whose
  *       normal end is "exit:0")
+ *   -u  stop growing once MemAvailable is below PERCENT of min(MemAvailable +
+ *       AnonPages, MemTotal), the "user memory" that oomguard's (and earlyoom
+ *       1.8's) floors are a share of, and hold (scenario "shm-futile": sits
+ *       between their SIGTERM and SIGKILL floors however much RAM tmpfs holds)
+ *   -f  with -m: map MIB of FILE (a tmpfs file of at least that size, e.g. in
+ *       /dev/shm) MAP_SHARED instead of anonymous memory, and touch it: the
+ *       pages count in this process's RSS (RssShmem) and in the kernel's
+ *       oom_badness, but they belong to the file, so killing the process
+ *       frees none of them (scenario "shm-futile")
  *
- * Once the target size is reached it writes "H <pid>\n" to fd 3 when that is
- * open: the guest's supervise helper uses it to know that nothing is still
- * growing. A process stopped by -s never writes it: it must not count as
- * settled, or supervise's quiet timer would end the run before a kill.
+ * Once the target size (or -u's share) is reached it writes "H <pid>\n" to
+ * fd 3 when that is open: the guest's supervise helper uses it to know that
+ * nothing is still growing. A process stopped by -s never writes it: it must
+ * not count as settled, or supervise's quiet timer would end the run before
+ * a kill.
  * Runs only inside the test VM.
  */
 #define _GNU_SOURCE
@@ -41,6 +52,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,8 +87,9 @@ static long meminfo_kib(const char *text, const char *key)
 	return -1;
 }
 
-/* Whether MemAvailable is below percent of MemTotal. */
-static int mem_available_below(double percent)
+/* Whether MemAvailable is below percent of MemTotal, or with user set of
+ * min(MemAvailable + AnonPages, MemTotal). */
+static int mem_available_below(double percent, int user)
 {
 	/* /proc/meminfo is about 1.5 KiB on 6.1. */
 	static char buf[4096];
@@ -91,7 +104,10 @@ static int mem_available_below(double percent)
 		die("/proc/meminfo");
 	buf[len] = '\0';
 	long avail = meminfo_kib(buf, "MemAvailable:"), total = meminfo_kib(buf, "MemTotal:");
+	long anon = meminfo_kib(buf, "AnonPages:");
 
+	if (user && anon >= 0 && avail + anon < total)
+		total = avail + anon;
 	return avail >= 0 && total > 0 && (double)avail < (double)total * percent / 100;
 }
 
@@ -130,12 +146,12 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-	const char *name = NULL, *cgroup = NULL, *adj = "0";
+	const char *name = NULL, *cgroup = NULL, *adj = "0", *file = NULL;
 	unsigned long target_mib = 0;
-	double rate_mib_s = 0, stop_percent = 0, hold_s = -1;
-	int half_random = 1, opt;
+	double rate_mib_s = 0, stop_percent = 0, hold_s = -1, user_percent = 0;
+	int half_random = 1, opt, fd = -1;
 
-	while ((opt = getopt(argc, argv, "n:a:m:r:p:c:s:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:a:m:r:p:c:s:e:u:f:")) != -1) {
 		switch (opt) {
 		case 'n': name = optarg; break;
 		case 'a': adj = optarg; break;
@@ -145,8 +161,27 @@ int main(int argc, char **argv)
 		case 'c': cgroup = optarg; break;
 		case 's': stop_percent = strtod(optarg, NULL); break;
 		case 'e': hold_s = strtod(optarg, NULL); break;
+		case 'u': user_percent = strtod(optarg, NULL); break;
+		case 'f': file = optarg; break;
 		default:
-			fprintf(stderr, "usage: hog [-n NAME] [-a ADJ] [-m MIB] [-r MIB/S] [-p touch|half] [-c CGROUP] [-s PERCENT] [-e SECONDS]\n");
+			fprintf(stderr, "usage: hog [-n NAME] [-a ADJ] [-m MIB] [-r MIB/S] [-p touch|half] [-c CGROUP] [-s PERCENT] [-e SECONDS] [-u PERCENT] [-f FILE]\n");
+			return 2;
+		}
+	}
+	if (file) {
+		struct stat st;
+
+		/* Touching past the file's end would be a SIGBUS, not a test. */
+		if (target_mib == 0) {
+			fprintf(stderr, "hog: -f needs -m\n");
+			return 2;
+		}
+		fd = open(file, O_RDWR | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) != 0)
+			die(file);
+		if ((unsigned long long)st.st_size < (unsigned long long)target_mib * MIB) {
+			fprintf(stderr, "hog: %s holds %lld bytes, under -m %lu MiB\n", file,
+				(long long)st.st_size, target_mib);
 			return 2;
 		}
 	}
@@ -175,13 +210,16 @@ int main(int argc, char **argv)
 	for (unsigned long mib = 0; target_mib == 0 || mib < target_mib; mib++) {
 		/* One mapping per MiB: no realloc copies, and the kernel sees a
 		 * steady stream of faults like a leaking heap. */
-		unsigned char *chunk = mmap(NULL, MIB, PROT_READ | PROT_WRITE,
-					    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		unsigned char *chunk = fd >= 0
+			? mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(mib * MIB))
+			: mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (chunk == MAP_FAILED)
 			die("mmap");
 		fill_chunk(chunk, half_random);
-		if (stop_percent > 0 && mem_available_below(stop_percent)) {
+		if (user_percent > 0 && mem_available_below(user_percent, 1))
+			break;
+		if (stop_percent > 0 && mem_available_below(stop_percent, 0)) {
 			/* Stays stopped until SIGKILL (or a SIGCONT nobody sends). */
 			raise(SIGSTOP);
 			for (;;)

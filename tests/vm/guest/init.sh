@@ -7,7 +7,7 @@
 #   oomguard.scenario=NAME   fast-hog | slow-leak | many-growers | protected |
 #                            thrash | self | kernel-oom | stuck-victim |
 #                            fits-zram | fits-disk | burst | zram-big-leak |
-#                            slow-disk-leak | probe
+#                            slow-disk-leak | tmpfs-full | shm-futile | probe
 #   oomguard.mode=MODE       oomguard (default) | none | earlyoom
 #
 # Results leave the guest as key=value lines on /dev/ttyS1 (a file on the host),
@@ -112,6 +112,33 @@ setup_swap_disk() {
 		return 1
 	fi
 	emit "swap=disk:$(($(cat /sys/block/vdb/size) / 2048))M"
+}
+
+# A tmpfs on /dev/shm, as every distribution mounts one, sized SIZE (like
+# 400M) rather than the default half of RAM, so that it can hold most of it.
+# Without swap its pages can go nowhere: no kill and no reclaim frees them.
+setup_shm() {
+	mkdir -p /dev/shm
+	if ! mount -t tmpfs -o "size=$1" tmpfs /dev/shm; then
+		emit "error=mount tmpfs on /dev/shm failed"
+		return 1
+	fi
+}
+
+meminfo_kib() {
+	sed -n "s/^$1: *\([0-9]*\) kB\$/\1/p" /proc/meminfo
+}
+
+# Writes MIB of zeros to the file /dev/shm/NAME (tmpfs stores them as real
+# pages) and reports what tmpfs holds then: Shmem, MemAvailable.
+fill_shm() {
+	if ! dd if=/dev/zero of="/dev/shm/$1" bs=1M count="$2" 2>/dev/null; then
+		emit "error=writing $2 MiB to /dev/shm/$1 failed"
+		return 1
+	fi
+	emit "shm_file_mib=$2"
+	emit "shmem_kib=$(meminfo_kib Shmem)"
+	emit "mem_available_after_fill_kib=$(meminfo_kib MemAvailable)"
 }
 
 oom_kill_count() {
@@ -333,7 +360,7 @@ scenario_stuck_victim() {
 	fi
 }
 
-# 9-13 run every daemon at its defaults (plus a report line a second): they
+# 9-15 run every daemon at its defaults (plus a report line a second): they
 # hold the outcome a user gets without tuning anything.
 
 # 9. A program that fits: it grows as fast as it can to 480 MiB of
@@ -406,6 +433,66 @@ scenario_slow_disk_leak() {
 	echo "leak 0 /bin/hog -n leak -r 20 -p half" | run_plan -t 360
 }
 
+# 14-15: RAM held by tmpfs, on /dev/shm, with no swap: no kill and no
+# reclaim frees it. oomguard's floors are shares of min(MemAvailable +
+# AnonPages, MemTotal), "user memory", as earlyoom's are since 1.8 (Debian
+# 12's earlyoom 1.7 takes MemTotal, as oomguard 0.1 did).
+
+# 14. A machine whose RAM is mostly tmpfs: /dev/shm is filled until only
+# TMPFS_FIT_MIB + TMPFS_LEFT_MIB are available (about 300 MiB of tmpfs of
+# the 457 MiB MemTotal), then "fit", an ordinary process of TMPFS_FIT_MIB,
+# takes its share and holds it. MemAvailable ends about 35 MiB, 7.6 % of
+# MemTotal (under the 10 % SIGTERM floor of a MemTotal daemon, above its 5 %
+# SIGKILL floor) but 26 % of available + anon (131 MiB), far above 10 % of
+# that. Killing fit would free its 96 MiB and leave the 300 MiB that are
+# the real shortage in place, and the next program would meet the same
+# floor: a MemTotal floor kills every program in turn. Nothing may die. The
+# fill is sized from MemAvailable at that moment, so a larger kernel or
+# initramfs does not move where the run ends.
+TMPFS_FIT_MIB=96
+TMPFS_LEFT_MIB=36
+scenario_tmpfs_full() {
+	setup_shm 400M || return
+	avail_mib=$(($(meminfo_kib MemAvailable) / 1024))
+	fill_shm fill $((avail_mib - TMPFS_FIT_MIB - TMPFS_LEFT_MIB)) || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	echo "fit 0 /bin/hog -n fit -m $TMPFS_FIT_MIB -p half" | run_plan -t 90 -q 20
+}
+
+# 15. Kills that free nothing: a 256 MiB shared segment in /dev/shm (half of
+# RAM, as a database's shared buffers) mapped and touched whole by four
+# workers, so each has 256 MiB of RSS (RssShmem, which the kernel's
+# oom_badness counts) and ranks far above "anon", an ordinary process that
+# then grows (to about 155 MiB) until MemAvailable is below
+# SHM_ANON_PERCENT of available + anon (hog -u), halfway between the SIGTERM
+# floor (10 %) and the SIGKILL floor (5 %), and holds. The daemon kills
+# workers, but the segment stays (its file is still there): each kill gives
+# back under 1 MiB (page tables), and MemAvailable stays under the floor.
+# After three such kills oomguard must hold off for 60 s and kill no one in
+# that time. The quiet time outlasts the hold, so the host sees what
+# oomguard does once it ends (it kills the last worker, futile again, then
+# anon, which ends the shortage). The kernel's killer has no reason to run:
+# MemAvailable stays above its watermarks.
+SHM_SEGMENT_MIB=256
+SHM_ANON_PERCENT=7.5
+scenario_shm_futile() {
+	setup_shm 300M || return
+	fill_shm segment "$SHM_SEGMENT_MIB" || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	start_daemon
+	{
+		for i in 1 2 3 4; do
+			echo "holder$i 0 /bin/hog -n holder$i -f /dev/shm/segment -m $SHM_SEGMENT_MIB -p touch"
+		done
+		echo "anon held /bin/hog -n anon -u $SHM_ANON_PERCENT -p touch"
+	} | run_plan -t 200 -q 80
+	emit "shm_anon_percent=$SHM_ANON_PERCENT"
+	emit "shmem_end_kib=$(meminfo_kib Shmem)"
+}
+
 # The host boots this first to learn whether an accelerator really works, and
 # how fast the serial port carrying the daemon's log is.
 scenario_probe() {
@@ -425,7 +512,7 @@ emit "boot_s=$(cut -d' ' -f1 /proc/uptime)"
 emit "psi=$([ -r /proc/pressure/memory ] && echo 1 || echo 0)"
 case "$SCENARIO" in
 fast-hog | slow-leak | many-growers | protected | thrash | self | kernel-oom | stuck-victim | \
-	fits-zram | fits-disk | burst | zram-big-leak | slow-disk-leak | probe)
+	fits-zram | fits-disk | burst | zram-big-leak | slow-disk-leak | tmpfs-full | shm-futile | probe)
 	"scenario_$(echo "$SCENARIO" | tr - _)"
 	stop_daemon
 	report_kernel
