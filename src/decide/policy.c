@@ -17,7 +17,11 @@ void policy_floors(const struct config *cfg, const struct meminfo *mi, const str
 		   struct floors *out)
 {
 	const struct config_floor *m = &cfg->mem, *s = &cfg->swap;
-	uint64_t user = mi->mem_available_kib + mi->anon_pages_kib;
+	/* Anonymous memory swapped to zram or zswap still takes RAM, in
+	 * their pools, and a kill gives it back as surely as AnonPages:
+	 * without it, a leak into a large zram would shrink the base as it
+	 * fills RAM, and the floor with it. */
+	uint64_t user = mi->mem_available_kib + mi->anon_pages_kib + cap->swapped_ram_kib;
 
 	out->mem_base_kib = user < mi->mem_total_kib ? user : mi->mem_total_kib;
 	out->mem_term_kib = floor_kib(out->mem_base_kib, m->term_centi, m->percent_set, m->term_kib,

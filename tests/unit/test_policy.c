@@ -148,6 +148,30 @@ Test(policy, memory_floor_is_of_available_plus_anon)
 	config_free(&cfg);
 }
 
+/* A leak into a 1 GiB zram on 512 MiB of RAM: most of the leak sits
+ * compressed in zram's pool, which is RAM a kill gives back, while
+ * AnonPages shrinks. The pool counts as user memory, or the floor would
+ * shrink with it and the kill come after minutes of stall. */
+Test(policy, memory_floor_counts_zram_and_zswap_pools)
+{
+	struct config cfg = CFG();
+	struct capacity zram = disk(0, 0);
+	struct meminfo mi = { .mem_total_kib = 468000, .mem_available_kib = 30000,
+			      .anon_pages_kib = 60000 };
+	struct floors f;
+
+	zram.swapped_ram_kib = 330000;	/* zram pool + zswap pool */
+	policy_floors(&cfg, &mi, &zram, &f);
+	cr_expect_eq(f.mem_base_kib, 420000);
+	cr_expect_eq(f.mem_term_kib, 42000);
+	cr_expect_eq(policy_check_floors(&f, mi.mem_available_kib, &zram), REASON_FLOOR_TERM,
+		     "30 MiB left of 420 MiB is the shortage it is");
+	zram.swapped_ram_kib = 900000;	/* never above MemTotal */
+	policy_floors(&cfg, &mi, &zram, &f);
+	cr_expect_eq(f.mem_base_kib, 468000);
+	config_free(&cfg);
+}
+
 Test(policy, swap_min_100_ignores_swap)
 {
 	/* earlyoom users write -s 100 to act on memory alone. */
