@@ -36,8 +36,12 @@ static const struct select_case cases[] = {
 	{ "negative adj protects", { NULL },
 	  { { .pid = 10, .comm = "big", .rss_kib = 400000, .adj = -500 }, { .pid = 11, .comm = "b", .rss_kib = 1000 } },
 	  11, 10 },
+	/* Without the rule sshd would win by far: its -1000 is -1048000
+	 * points and b's -999 is -1046952 (1048 pages a unit), so sshd's
+	 * 225000 pages against b's 2 would decide. Only the rule keeps it. */
 	{ "adj -1000 never", { NULL },
-	  { { .pid = 10, .comm = "sshd", .rss_kib = 900000, .adj = -1000 }, { .pid = 11, .comm = "b", .rss_kib = 10 } },
+	  { { .pid = 10, .comm = "sshd", .rss_kib = 900000, .adj = -1000 },
+	    { .pid = 11, .comm = "b", .rss_kib = 10, .adj = -999 } },
 	  11, 0 },
 	{ "kernel threads, init and zombies never", { NULL },
 	  { { .pid = 1, .comm = "systemd", .rss_kib = 900000 },
