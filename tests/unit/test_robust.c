@@ -2,6 +2,8 @@
  * vanishing mid-scan, and very many of them. */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,53 +14,112 @@
 #include "decide/select.h"
 
 /* A child that forks short-lived grandchildren as fast as it can, in its
- * own process group so the test can stop all of them at once. */
-static pid_t start_fork_churn(void)
+ * own process group so the test can stop all of them at once. Most exit at
+ * once, so that scans meet entries that vanish under them; every fourth
+ * lives a millisecond, long enough to be read whole now and then. It counts
+ * its forks in *forks, a page shared with the test, so that the test can
+ * tell churn from a churner that never got going. */
+static pid_t start_fork_churn(unsigned long *forks)
 {
 	pid_t pid = fork();
 
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		/* Never outlive the test, should an assertion end it early. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		setpgid(0, 0);
 		signal(SIGCHLD, SIG_IGN);	/* auto-reap: no zombie pile-up */
-		for (;;) {
+		for (unsigned long n = 0;; n++) {
 			pid_t c = fork();
 
-			if (c == 0)
+			if (c == 0) {
+				if (n % 4 == 0)
+					usleep(1000);
 				_exit(0);
+			}
+			if (c > 0)
+				__atomic_add_fetch(forks, 1, __ATOMIC_RELAXED);
 		}
 	}
 	setpgid(pid, pid);
 	return pid;
 }
 
+/* Offers every process to the selection, and notes the churner's children
+ * it came across: proof that the scans met processes that come and go. */
+struct churn_watch {
+	struct selection sel;
+	pid_t churn;
+	pid_t recent[64];	/* the last grandchildren counted, to count each once */
+	unsigned seen;		/* distinct grandchildren read whole */
+};
+
+static void watch_visit(const struct proc_sample *p, const struct proc_text *text, void *ctx)
+{
+	struct churn_watch *w = ctx;
+	const unsigned n_recent = sizeof(w->recent) / sizeof(w->recent[0]);
+
+	if (p->pgrp == w->churn && p->pid != w->churn) {
+		bool counted = false;
+
+		for (unsigned i = 0; i < n_recent && !counted; i++)
+			counted = w->recent[i] == p->pid;
+		if (!counted)
+			w->recent[w->seen++ % n_recent] = p->pid;
+	}
+	select_visit(p, text, &w->sel);
+}
+
+static unsigned long forks_now(unsigned long *forks)
+{
+	return __atomic_load_n(forks, __ATOMIC_RELAXED);
+}
+
 Test(robust, fork_churn_during_scans)
 {
 	struct procfs procfs = PROCFS_INIT;
 	static struct scan scan;
+	static struct churn_watch w;
 	struct config cfg;
 	char *argv[] = { (char *)"oomguard", NULL };
 	char err[256];
 	unsigned vanished = 0, scans = 0;
-	pid_t churn = start_fork_churn();
+	unsigned long *forks, forks_before, forks_during;
+	pid_t churn;
 
+	forks = mmap(NULL, sizeof(*forks), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(forks, MAP_FAILED);
+	churn = start_fork_churn(forks);
+	w.churn = churn;
 	cr_assert_eq(config_parse(&cfg, 1, argv, err, sizeof(err)), 0);
 	cr_assert_eq(procfs_open(&procfs, "/proc"), 0);
 	cr_assert_eq(scan_open(&scan, &procfs), 0);
+	/* Scan only once the churner is forking: up to 5 s for it to start. */
+	for (int i = 0; i < 500 && forks_now(forks) == 0; i++)
+		usleep(10000);
+	forks_before = forks_now(forks);
+	cr_assert_gt(forks_before, 0, "the churner never forked");
 	for (; scans < 200; scans++) {
-		struct selection sel;
-
-		select_init(&sel, &cfg, getpid(), 6000000, 4);
-		cr_assert_eq(scan_each(&scan, select_visit, &sel), 0);
+		select_init(&w.sel, &cfg, getpid(), 6000000, 4);
+		cr_assert_eq(scan_each(&scan, watch_visit, &w), 0);
 		cr_expect_eq(scan.stats.malformed, 0, "scan %u: %u malformed", scans, scan.stats.malformed);
-		cr_expect_gt(sel.n_candidates, 0);
-		for (unsigned i = 0; i < sel.n_best; i++)
-			cr_expect_gt(sel.best[i].proc.pid, 1);
+		cr_expect_gt(w.sel.n_candidates, 0);
+		for (unsigned i = 0; i < w.sel.n_best; i++)
+			cr_expect_gt(w.sel.best[i].proc.pid, 1);
 		vanished += scan.stats.vanished;
 	}
+	forks_during = forks_now(forks) - forks_before;
 	kill(-churn, SIGKILL);
 	waitpid(churn, NULL, 0);
-	cr_log_info("%u scans under fork churn, %u processes vanished mid-read", scans, vanished);
+	munmap(forks, sizeof(*forks));
+	cr_log_info("%u scans under fork churn: %lu forks, %u grandchildren read, "
+		    "%u processes vanished mid-read", scans, forks_during, w.seen, vanished);
+	/* Churn, not a pause: a fork for every other scan at least (here ten
+	 * a scan, two or three under ASan), and the scans read some of the
+	 * churner's children (here 20 to 100; other processes' exits make
+	 * "vanished" no proof of churn). */
+	cr_expect_geq(forks_during, scans / 2, "only %lu forks during %u scans", forks_during, scans);
+	cr_expect_geq(w.seen, 3, "the scans read only %u of the churner's children", w.seen);
 	scan_close(&scan);
 	procfs_close(&procfs);
 	config_free(&cfg);
