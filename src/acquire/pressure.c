@@ -95,6 +95,24 @@ static int read_source(struct pressure *p, struct pressure_source *src, struct p
 	return psi_parse(p->buf, psi);
 }
 
+/* A file that opened at start-up and stops reading turns pressure kills off
+ * without a word from the decision (its reading is just not valid): say
+ * so when it starts and when it ends, not at every read. */
+static void note_read(struct pressure_source *src, int r)
+{
+	const char *what = src->stall.threshold_centi ? "; pressure kills are off until it reads again"
+						      : "";
+
+	if (r < 0 && src->read_error == 0)
+		log_warn("PSI: cannot read the %s pressure file: %s%s", src->label,
+			 r == -ENOENT ? "PSI is off (psi=0?)"
+			 : r == -EINVAL ? "malformed" : strerror(-r), what);
+	else if (r == 0 && src->read_error < 0)
+		log_warn("PSI: the %s pressure file reads again%s", src->label,
+			 src->stall.threshold_centi ? "; pressure kills are back on" : "");
+	src->read_error = r;
+}
+
 int pressure_read(struct pressure *p, struct sample *out, uint64_t now_ms, bool force)
 {
 	out->n_pressure = p->n;
@@ -102,11 +120,15 @@ int pressure_read(struct pressure *p, struct sample *out, uint64_t now_ms, bool 
 		struct pressure_source *src = &p->src[i];
 		struct pressure_reading *rd = &out->pressure[i];
 		uint32_t watched;
+		int r;
 
 		if (!force && !source_watched(src, now_ms) && !source_polled(src))
 			continue;
 		src->fired = false;
-		rd->valid = read_source(p, src, &rd->psi) == 0;
+		r = read_source(p, src, &rd->psi);
+		if (src->fd >= 0)
+			note_read(src, r);
+		rd->valid = r == 0;
 		if (!rd->valid)
 			continue;
 		if (stall_feed(&src->stall, now_ms, rd->psi.some.total_us, rd->psi.full.total_us)) {

@@ -32,6 +32,7 @@ struct pressure_source {
 	struct stall_tracker stall;
 	uint64_t watch_until_ms;	/* read every tick until then */
 	bool fired;			/* the trigger fired since the last read */
+	int read_error;			/* -errno of the failing reads; 0: the last read worked */
 };
 
 struct pressure {
@@ -69,7 +70,9 @@ bool pressure_needs_polling(const struct pressure *p);
 /* Read the sources that are due (being watched, without a trigger, or
  * every one with force) into out->pressure[] and feed their trackers; a source not read keeps
  * its last reading. With PSI unavailable, psi=0 (reads fail EOPNOTSUPP) or
- * a malformed file, that source's reading is not valid. Returns 0. */
+ * a malformed file, that source's reading is not valid. A source whose file
+ * was opened but stops reading says so once (log_warn: its pressure kills
+ * are off), and once again when it reads again. Returns 0. */
 int pressure_read(struct pressure *p, struct sample *out, uint64_t now_ms, bool force);
 
 /* After a kill: every tracker starts over, so that a second kill needs a

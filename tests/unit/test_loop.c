@@ -4,6 +4,7 @@
  * other processes here). */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "loop.h"
@@ -162,5 +163,77 @@ Test(loop, pressure_without_a_memory_shortage_kills_nothing)
 		cr_assert_eq(loop_tick(&loop, now), 0);
 		cr_assert_eq(loop.last.action, ACTION_NONE, "tick %d", t);
 	}
+	stop(dir);
+}
+
+/* What the loop logs, caught: stderr goes to a file until capture_end()
+ * reads it back into buf. */
+static int saved_stderr = -1;
+static char capture_path[64];
+
+static void capture_start(void)
+{
+	int fd;
+
+	snprintf(capture_path, sizeof(capture_path), "/tmp/oomguard-log-XXXXXX");
+	fd = mkstemp(capture_path);
+	cr_assert_geq(fd, 0);
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	cr_assert_geq(saved_stderr, 0);
+	cr_assert_geq(dup2(fd, STDERR_FILENO), 0);
+	close(fd);
+}
+
+static char *capture_end(char *buf, size_t size)
+{
+	fflush(stderr);
+	cr_assert_geq(dup2(saved_stderr, STDERR_FILENO), 0);
+	close(saved_stderr);
+	saved_stderr = -1;
+	cr_assert_not_null(fixture_read(capture_path, buf, size));
+	unlink(capture_path);
+	return buf;
+}
+
+static unsigned count_lines(const char *text, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The pressure file stops parsing for 2 s in the middle of a run, then
+ * reads again: pressure kills are off meanwhile, and the log says so once
+ * when it starts and once when it ends, not at every 100 ms tick. */
+Test(loop, a_pressure_file_that_stops_reading_is_said_once_and_its_recovery_too)
+{
+	char *dir = copy_lowmem();
+	static char log[65536];
+	uint64_t now = 10000;
+
+	write_busy_meminfo(dir);
+	write_pressure(dir, 1000000, 500000);
+	write_vmstat(dir, 0);
+	start(dir, (const char *const[]){ "--dryrun", "-r", "0", NULL });
+	capture_start();
+	for (int t = 0; t < 60; t++, now += 100) {
+		if (t == 20)
+			fixture_puts(dir, "pressure/memory", "some avg10=0.00 garbage\n");
+		else if (t == 40)
+			write_pressure(dir, 2000000, 900000);
+		cr_assert_eq(loop_tick(&loop, now), 0);
+		if (t >= 20 && t < 40)
+			cr_assert_not(loop.s.pressure[0].valid, "tick %d", t);
+	}
+	capture_end(log, sizeof(log));
+	cr_expect_eq(count_lines(log, "PSI: cannot read the system pressure file: malformed; "
+				      "pressure kills are off until it reads again"), 1, "%s", log);
+	cr_expect_eq(count_lines(log, "PSI: the system pressure file reads again; pressure kills "
+				      "are back on"), 1, "%s", log);
+	cr_expect_eq(count_lines(log, "PSI:"), 2, "%s", log);
+	cr_expect(loop.s.pressure[0].valid);
 	stop(dir);
 }
