@@ -28,6 +28,12 @@
 /* In --dryrun memory stays low after a "kill", so the same record would be
  * logged every tick; repeat it at most this often. */
 #define DRYRUN_REPEAT_MS 10000
+/* Every candidate refused the signal with EPERM: oomguard lacks CAP_KILL,
+ * and trying them all again every tick (10 ms at the floors) only floods
+ * the log and burns the CPU. The next try waits this long, doubling with
+ * each refusal up to the most; a kill that goes through starts over. */
+#define REFUSED_BACKOFF_MIN_MS 1000
+#define REFUSED_BACKOFF_MAX_MS 30000
 
 static bool report_due(const struct loop *l, uint64_t now)
 {
@@ -252,6 +258,29 @@ static void note_kill(struct loop *l, const struct candidate *victim)
 			DECIDE_KILL_GAIN_MIN_PCT, DECIDE_BACKOFF_MS / 1000);
 }
 
+/* Every candidate refused the signal (EPERM): back off, and say once what
+ * is missing. */
+static void refused(struct loop *l, uint64_t now)
+{
+	if (l->refused_backoff_ms == 0)
+		l->refused_backoff_ms = REFUSED_BACKOFF_MIN_MS;
+	else if (l->refused_backoff_ms < REFUSED_BACKOFF_MAX_MS / 2)
+		l->refused_backoff_ms *= 2;
+	else
+		l->refused_backoff_ms = REFUSED_BACKOFF_MAX_MS;
+	l->refused_until_ms = now + l->refused_backoff_ms;
+	if (!l->told_refused)
+		log_err("no candidate could be killed: every one refused the signal (EPERM); "
+			"signalling other users' processes needs CAP_KILL: run oomguard as root or "
+			"under its systemd unit, which grants it. Trying again in %u s, then less "
+			"often (every %u s at most)", l->refused_backoff_ms / 1000,
+			REFUSED_BACKOFF_MAX_MS / 1000);
+	else
+		log_debug("no candidate could be killed (EPERM); next try in %u ms",
+			  l->refused_backoff_ms);
+	l->told_refused = true;
+}
+
 /* Carry out a shortage: choose, then kill (or say whom, with --dryrun),
  * then record what happened. */
 static void shortage(struct loop *l, const struct decision *d, uint64_t now)
@@ -278,12 +307,16 @@ static void shortage(struct loop *l, const struct decision *d, uint64_t now)
 			   d->reason == REASON_PRESSURE ? "the stall ended" : "memory recovered");
 		return;
 	case ACT_NO_VICTIM:
-		log_err("no candidate could be killed");
+		if (res.error == -EPERM)
+			refused(l, now);
+		else
+			log_err("no candidate could be killed");
 		return;
 	case ACT_KILLED:
 	case ACT_FAILED:
 		break;
 	}
+	l->refused_backoff_ms = 0;
 	log_record(l, res.victim, &res.names, res.status == ACT_KILLED ? "killed" : "failed to kill",
 		   &res.decision, &res.outcome);
 	metrics_count_kill(&l->metrics, res.decision.reason, res.outcome.last_signal,
@@ -330,7 +363,7 @@ int loop_tick(struct loop *l, uint64_t now)
 			 d.held ? "holding off (the last kills gave no memory back), not sending"
 				: l->cfg->dryrun ? "would send" : "sending",
 			 policy_action_name(d.action));
-	if (d.held)
+	if (d.held || now < l->refused_until_ms)
 		return 0;
 	shortage(l, &d, now);
 	return 0;

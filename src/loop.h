@@ -40,6 +40,9 @@ struct loop {
 	uint64_t last_oom_kill;
 	bool have_oom_kill;
 	bool warned_no_candidate;
+	uint64_t refused_until_ms;	/* every candidate refused (EPERM): not before then */
+	unsigned refused_backoff_ms;	/* the wait after the last refusal; 0: none */
+	bool told_refused;		/* what is missing was said */
 	uint64_t next_report_ms;
 	uint64_t next_vmstat_ms;
 	uint64_t next_metrics_ms;

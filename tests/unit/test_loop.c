@@ -2,8 +2,13 @@
  * files are rewritten between ticks (the fake sensors), the clock is the
  * test's, and --dryrun keeps every signal away (the pids of a fixture name
  * other processes here). */
+#define _GNU_SOURCE		/* setresuid */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -236,4 +241,85 @@ Test(loop, a_pressure_file_that_stops_reading_is_said_once_and_its_recovery_too)
 	cr_expect_eq(count_lines(log, "PSI:"), 2, "%s", log);
 	cr_expect(loop.s.pressure[0].valid);
 	stop(dir);
+}
+
+/* Root's children that wait to be killed: the only processes the EPERM test
+ * below names, so that nothing else could ever be signalled. */
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+#define NOBODY_UID 65534
+
+/* Without CAP_KILL (oomguard as nobody; the candidates root's), every
+ * candidate refuses the signal. Retried every 10 ms tick that was 300 log
+ * lines a second with three candidates, forever: now the tries back off
+ * (1, 2, 4 s ... in 10 s of floor-kill ticks: 4 tries) and what is missing
+ * is said once. */
+Test(loop, candidates_that_all_refuse_with_eperm_are_retried_with_backoff)
+{
+	char *dir = fixture_create(2015232, 20000, 0, 0);
+	char log_path[] = "/tmp/oomguard-log-XXXXXX";
+	static char log[1 << 20];
+	pid_t sleepers[3], child;
+	int log_fd, status;
+	unsigned refusals;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to drop to uid %d while its candidates stay root's", NOBODY_UID);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	for (int i = 0; i < 3; i++) {
+		sleepers[i] = spawn_sleeper();
+		fixture_add(dir, &(struct fake_proc){ .pid = sleepers[i], .comm = "sleeper",
+						      .rss_kib = 100000u * (unsigned)(i + 1) });
+	}
+	cfg = fixture_config((const char *const[]){ "-r", "0", NULL });
+	cfg.procfs_path = dir;
+	log_fd = mkstemp(log_path);
+	cr_assert_geq(log_fd, 0);
+
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		uint64_t now = 10000;
+
+		dup2(log_fd, STDERR_FILENO);
+		if (setgroups(0, NULL) < 0 || setresgid(NOBODY_UID, NOBODY_UID, NOBODY_UID) < 0 ||
+		    setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID) < 0)
+			_exit(2);
+		/* No privilege left to signal root's processes. */
+		if (kill(sleepers[0], 0) == 0 || errno != EPERM)
+			_exit(3);
+		if (procfs_open(&procfs, dir) < 0 || loop_open(&loop, &cfg, &procfs) < 0)
+			_exit(4);
+		for (int t = 0; t < 1000; t++, now += 10)
+			if (loop_tick(&loop, now) < 0 || loop.last.reason != REASON_FLOOR_KILL)
+				_exit(5);
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	for (int i = 0; i < 3; i++) {
+		cr_expect_eq(kill(sleepers[i], 0), 0, "pid %d still alive", (int)sleepers[i]);
+		kill(sleepers[i], SIGKILL);
+		waitpid(sleepers[i], NULL, 0);
+	}
+	close(log_fd);
+	cr_assert_not_null(fixture_read(log_path, log, sizeof(log)));
+	unlink(log_path);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x: %.2000s", status, log);
+	refusals = count_lines(log, "Operation not permitted; trying the next candidate");
+	cr_expect_eq(refusals % 3, 0, "%.2000s", log);
+	cr_expect_geq(refusals / 3, 2, "tried again after the backoff: %.2000s", log);
+	cr_expect_leq(refusals / 3, 4, "%u tries in 10 s", refusals / 3);
+	cr_expect_eq(count_lines(log, "needs CAP_KILL"), 1, "%.2000s", log);
+	config_free(&cfg);
+	fixture_destroy(dir);
 }
