@@ -34,6 +34,18 @@
  * each refusal up to the most; a kill that goes through starts over. */
 #define REFUSED_BACKOFF_MIN_MS 1000
 #define REFUSED_BACKOFF_MAX_MS 30000
+/* Memory is short and no process may be killed (all protected or
+ * ignored): scanning every process at every 10 ms tick is what a machine
+ * short of everything can least afford (2,000 processes: 3.7 s of CPU in
+ * 5 s). Scan again when a process was created (the last pid moved) or
+ * memory moved by NOTHING_MEM_MOVE_PCT of MemTotal, but not sooner than
+ * NOTHING_RESCAN_MIN_MS after the last scan (a machine that forks threads
+ * all the time would scan every tick again), and every NOTHING_RESCAN_MS
+ * anyway: an oom_score_adj, a name (exec) or a uid that changed shows in
+ * no counter. */
+#define NOTHING_RESCAN_MIN_MS 200
+#define NOTHING_RESCAN_MS 1000
+#define NOTHING_MEM_MOVE_PCT 1
 
 static bool report_due(const struct loop *l, uint64_t now)
 {
@@ -104,6 +116,7 @@ static void select_victims(struct loop *l)
 	l->scan.want_cmdline = badness_rules_need_cmdline(l->cfg);
 	l->scan.want_cgroup = badness_rules_need_cgroup(l->cfg);
 	select_init(&l->sel, l->cfg, l->self, totalpages, l->page_kib);
+	l->scans++;
 	r = scan_each(&l->scan, select_visit, &l->sel);
 	if (r < 0)
 		log_err("cannot list processes in %s: %s", l->cfg->procfs_path, strerror(-r));
@@ -258,6 +271,40 @@ static void note_kill(struct loop *l, const struct candidate *victim)
 			DECIDE_KILL_GAIN_MIN_PCT, DECIDE_BACKOFF_MS / 1000);
 }
 
+static uint64_t free_kib(const struct loop *l)
+{
+	return l->s.mi.mem_available_kib + l->last.cap.swap_free_kib;
+}
+
+/* The scan found nothing to kill at now: remember what it saw. */
+static void note_nothing_to_kill(struct loop *l, uint64_t now)
+{
+	l->nothing_to_kill = true;
+	l->nothing_scan_ms = now;
+	l->nothing_free_kib = free_kib(l);
+	l->nothing_have_pid = sensors_last_pid(&l->sensors, &l->nothing_last_pid) == 0;
+}
+
+/* Is a scan due at now? Always, unless the last one found nothing to kill:
+ * then only once something changed (see NOTHING_RESCAN_MS). */
+static bool rescan_due(struct loop *l, uint64_t now)
+{
+	uint64_t was = l->nothing_free_kib, is = free_kib(l);
+	long pid;
+	bool have_pid;
+
+	if (!l->nothing_to_kill || now < l->nothing_scan_ms ||
+	    now - l->nothing_scan_ms >= NOTHING_RESCAN_MS)
+		return true;
+	if (now - l->nothing_scan_ms < NOTHING_RESCAN_MIN_MS)
+		return false;
+	if ((is > was ? is - was : was - is) * 100 >=
+	    l->s.mi.mem_total_kib * NOTHING_MEM_MOVE_PCT)
+		return true;
+	have_pid = sensors_last_pid(&l->sensors, &pid) == 0;
+	return have_pid != l->nothing_have_pid || (have_pid && pid != l->nothing_last_pid);
+}
+
 /* Every candidate refused the signal (EPERM): back off, and say once what
  * is missing. */
 static void refused(struct loop *l, uint64_t now)
@@ -288,14 +335,18 @@ static void shortage(struct loop *l, const struct decision *d, uint64_t now)
 	const struct act_callbacks cb = { .recheck = recheck, .escalate = escalate, .userdata = l };
 	struct act_result res;
 
+	if (!rescan_due(l, now))
+		return;
 	select_victims(l);
 	if (l->sel.n_best == 0) {
 		if (!l->warned_no_candidate)
 			log_warn("low memory but no process may be killed (all are protected or ignored)");
 		l->warned_no_candidate = true;
+		note_nothing_to_kill(l, now);
 		return;
 	}
 	l->warned_no_candidate = false;
+	l->nothing_to_kill = false;
 	if (l->cfg->dryrun) {
 		dryrun(l, d, now);
 		return;

@@ -43,6 +43,13 @@ struct loop {
 	uint64_t refused_until_ms;	/* every candidate refused (EPERM): not before then */
 	unsigned refused_backoff_ms;	/* the wait after the last refusal; 0: none */
 	bool told_refused;		/* what is missing was said */
+	/* The last scan found nothing to kill: what it saw (see rescan_due). */
+	bool nothing_to_kill;
+	bool nothing_have_pid;
+	long nothing_last_pid;		/* /proc/loadavg's last pid then */
+	uint64_t nothing_scan_ms;
+	uint64_t nothing_free_kib;	/* MemAvailable + free swap then */
+	unsigned long scans;		/* process scans run, for tests and metrics */
 	uint64_t next_report_ms;
 	uint64_t next_vmstat_ms;
 	uint64_t next_metrics_ms;

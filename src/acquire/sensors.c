@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 void sensors_init(struct sensors *s)
 {
 	s->meminfo_fd = s->vmstat_fd = s->swaps_fd = s->sysfs_fd = s->zoneinfo_fd = -1;
+	s->loadavg_fd = -1;
 	s->reserve_kib = 0;
 	s->page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
 	for (unsigned i = 0; i < ZRAM_MAX_DEVICES; i++)
@@ -48,6 +50,8 @@ int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sys
 		s->swaps_fd = -1;
 	if (procfs_open_file(procfs->root_fd, "zoneinfo", &s->zoneinfo_fd) < 0)
 		s->zoneinfo_fd = -1;
+	if (procfs_open_file(procfs->root_fd, "loadavg", &s->loadavg_fd) < 0)
+		s->loadavg_fd = -1;
 	if (sysfs_path)
 		s->sysfs_fd = open(sysfs_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return 0;
@@ -59,6 +63,7 @@ void sensors_close(struct sensors *s)
 	procfs_closep(&s->vmstat_fd);
 	procfs_closep(&s->swaps_fd);
 	procfs_closep(&s->zoneinfo_fd);
+	procfs_closep(&s->loadavg_fd);
 	procfs_closep(&s->sysfs_fd);
 	for (unsigned i = 0; i < s->n_zram; i++)
 		procfs_closep(&s->zram_fds[i]);
@@ -168,5 +173,28 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, cons
 		zram_follow(s, &out->swaps);
 		read_mm_stats(s, &out->swaps);
 	}
+	return 0;
+}
+
+int sensors_last_pid(struct sensors *s, long *pid)
+{
+	/* "0.20 0.18 0.12 1/80 11206\n": five short fields. */
+	char buf[128], *last, *end;
+	long n;
+
+	if (s->loadavg_fd < 0)
+		return -ENOENT;
+	n = procfs_read_fd(s->loadavg_fd, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	last = strrchr(buf, ' ');
+	if (!last || !strchr(buf, '/'))
+		return -EINVAL;
+	errno = 0;
+	*pid = strtol(last + 1, &end, 10);
+	if (errno || end == last + 1 || *end || *pid < 0)
+		return -EINVAL;
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* System-wide memory samples read through descriptors kept open for the
  * daemon's life: /proc/meminfo, /proc/vmstat, /proc/swaps, /proc/zoneinfo
- * and the mm_stat of zram swap devices. Each read is a pread at offset 0
+ * /proc/loadavg and the mm_stat of zram swap devices. Each read is a pread at offset 0
  * into a fixed buffer: no open and no allocation per sample. Pressure files
  * are acquire/pressure.c's. */
 #pragma once
@@ -19,6 +19,7 @@ struct sensors {
 	int vmstat_fd;		/* -1 when unreadable */
 	int swaps_fd;		/* -1 when unreadable */
 	int zoneinfo_fd;	/* -1 when unreadable */
+	int loadavg_fd;		/* -1 when unreadable */
 	uint64_t reserve_kib;	/* totalreserve_pages in KiB; 0: unknown */
 	unsigned page_kib;
 	int sysfs_fd;		/* sysfs root for zram; -1 when absent */
@@ -63,3 +64,10 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, cons
  * the live procfs of this machine. Returns 0 or -errno (-ENODATA without a
  * reserve figure). */
 int sensors_quick_available(struct sensors *s, uint64_t *kib);
+
+/* The last pid the kernel handed out (in oomguard's pid namespace), the
+ * last field of /proc/loadavg: "0.20 0.18 0.12 1/80 11206". A change means
+ * a process (or thread) was created; ~30 bytes read, where a scan reads
+ * every process. Returns 0, -ENOENT without the file, -EINVAL when
+ * malformed, or -errno. */
+int sensors_last_pid(struct sensors *s, long *pid);

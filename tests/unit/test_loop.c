@@ -323,3 +323,79 @@ Test(loop, candidates_that_all_refuse_with_eperm_are_retried_with_backoff)
 	config_free(&cfg);
 	fixture_destroy(dir);
 }
+
+/* A tree of a 2 GiB machine at 1 % available, no swap (below the kill
+ * floor), and n processes named "keeper", which --ignore protects. */
+static char *nothing_to_kill_tree(unsigned n)
+{
+	char *dir = fixture_create(2015232, 20000, 0, 0);
+
+	for (unsigned i = 0; i < n; i++)
+		fixture_add(dir, &(struct fake_proc){ .pid = 1000 + (int)i, .comm = "keeper",
+						      .rss_kib = 10000 + i });
+	return dir;
+}
+
+/* Memory below the floor and nothing that may be killed: the scan is not
+ * run every 10 ms tick but about once a second (10 s of ticks: 11 scans at
+ * most), and the warning said once. */
+Test(loop, with_nothing_to_kill_the_processes_are_scanned_once_a_second_not_every_tick)
+{
+	char *dir = nothing_to_kill_tree(50);
+	static char log[65536];
+	uint64_t now = 10000;
+
+	start(dir, (const char *const[]){ "--dryrun", "-r", "0", "--ignore", "^keeper$", NULL });
+	capture_start();
+	for (int t = 0; t < 1000; t++, now += 10) {
+		cr_assert_eq(loop_tick(&loop, now), 0);
+		cr_assert_eq(loop.last.reason, REASON_FLOOR_KILL);
+	}
+	capture_end(log, sizeof(log));
+	cr_expect_geq(loop.scans, 10, "still scanned now and then: %lu", loop.scans);
+	cr_expect_leq(loop.scans, 11, "%lu scans in 1000 ticks", loop.scans);
+	cr_expect_eq(count_lines(log, "no process may be killed"), 1, "%s", log);
+	cr_expect_eq(loop.dryrun_last_pid, 0);
+	stop(dir);
+}
+
+/* ... but a new process (the last pid of /proc/loadavg moved) is looked at
+ * within NOTHING_RESCAN_MIN_MS, not only at the next second; so is memory
+ * that moved by 1 % of RAM. */
+Test(loop, with_nothing_to_kill_a_new_process_or_moved_memory_brings_a_scan_soon)
+{
+	char *dir = nothing_to_kill_tree(20);
+	uint64_t now = 10000, picked = 0;
+	unsigned long scans;
+
+	fixture_puts(dir, "loadavg", "1.00 0.50 0.20 1/40 1019\n");
+	start(dir, (const char *const[]){ "--dryrun", "-r", "0", "--ignore", "^keeper$", NULL });
+	for (int t = 0; t < 350; t++, now += 10)
+		cr_assert_eq(loop_tick(&loop, now), 0);
+	/* Scanned at 10.0, 11.0, 12.0 and 13.0 s; now 13.5 s. */
+	cr_expect_eq(loop.scans, 4);
+
+	/* Memory moves by 2 % of RAM (40 MiB freed): a scan at once. */
+	fixture_puts(dir, "meminfo", "MemTotal:        2015232 kB\nMemFree:           30000 kB\n"
+				     "MemAvailable:      60000 kB\nAnonPages:       1900000 kB\n"
+				     "SwapTotal:             0 kB\nSwapFree:              0 kB\n");
+	scans = loop.scans;
+	cr_assert_eq(loop_tick(&loop, now), 0);
+	now += 10;
+	cr_expect_eq(loop.scans, scans + 1, "memory moved");
+
+	/* Less than NOTHING_RESCAN_MIN_MS later a new process appears: it is
+	 * seen 200 ms after the last scan, not at the next second. */
+	for (int t = 0; t < 5; t++, now += 10)
+		cr_assert_eq(loop_tick(&loop, now), 0);
+	fixture_add(dir, &(struct fake_proc){ .pid = 1020, .comm = "hog", .rss_kib = 500000 });
+	fixture_puts(dir, "loadavg", "1.00 0.50 0.20 2/41 1020\n");
+	for (int t = 0; t < 50 && !picked; t++, now += 10) {
+		cr_assert_eq(loop_tick(&loop, now), 0);
+		if (loop.dryrun_last_pid == 1020)
+			picked = now;
+	}
+	cr_expect_eq(picked, 13500 + 200, "picked at %llu", (unsigned long long)picked);
+	cr_expect_eq(loop.scans, scans + 2);
+	stop(dir);
+}
