@@ -79,7 +79,18 @@ static int loop_sample(struct loop *l, uint64_t now)
 	/* With a kernel trigger armed, no stall can reach the threshold
 	 * without the trigger firing first: the files are read once it has,
 	 * and for the report. */
-	return pressure_read(&l->pressure, &l->s, now, report_due(l, now) || l->s.n_pressure == 0);
+	r = pressure_read(&l->pressure, &l->s, now, report_due(l, now) || l->s.n_pressure == 0);
+	/* A stall seen only now, in this very read (a window just closed at
+	 * the threshold; no trigger, or one that has not fired): the
+	 * refault counters must be of now too, or the stall's baseline would
+	 * be the idle read of up to VMSTAT_IDLE_MS ago, and the refaults of
+	 * before the stall would count as its own (decide.c's refault
+	 * marks take the counters at the sample's time). */
+	if (!want_vmstat && pressure_watching(&l->pressure, now)) {
+		sensors_read_vmstat(&l->sensors, &l->s);
+		l->next_vmstat_ms = now + VMSTAT_IDLE_MS;
+	}
+	return r;
 }
 
 /* An idle tick, cheaply: while nothing else is due this tick (report,

@@ -143,6 +143,15 @@ int sensors_quick_available(struct sensors *s, uint64_t *kib)
 	return 0;
 }
 
+void sensors_read_vmstat(struct sensors *s, struct sample *out)
+{
+	out->have_vmstat = s->vmstat_fd >= 0 &&
+			   procfs_read_fd(s->vmstat_fd, s->buf, sizeof(s->buf)) >= 0 &&
+			   vmstat_parse(s->buf, &out->vm) == 0;
+	if (!out->have_vmstat)
+		memset(&out->vm, 0, sizeof(out->vm));
+}
+
 int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, const char **bad_key)
 {
 	uint64_t last_swap_total = out->mi.swap_total_kib;
@@ -157,11 +166,7 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, cons
 	out->mi = mi;
 	out->sampled = true;
 	if (want_vmstat || first) {
-		out->have_vmstat = s->vmstat_fd >= 0 &&
-				   procfs_read_fd(s->vmstat_fd, s->buf, sizeof(s->buf)) >= 0 &&
-				   vmstat_parse(s->buf, &out->vm) == 0;
-		if (!out->have_vmstat)
-			memset(&out->vm, 0, sizeof(out->vm));
+		sensors_read_vmstat(s, out);
 		read_reserve(s);
 	}
 	if (first || out->swaps.n_zram || out->mi.swap_total_kib != last_swap_total) {

@@ -55,6 +55,11 @@ void sensors_close(struct sensors *s);
  * mm_stat. out->time_ms is left to the caller. */
 int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, const char **bad_key);
 
+/* Read /proc/vmstat alone into out->vm (have_vmstat false, and the
+ * counters zero, when it cannot be read): for a sample whose stall was seen
+ * only after sensors_sample() skipped it. */
+void sensors_read_vmstat(struct sensors *s, struct sample *out);
+
 /* A cheap lower bound on MemAvailable: sysinfo(2)'s free RAM minus the
  * kernel's reserve (from /proc/zoneinfo, re-read with every vmstat read).
  * The kernel computes MemAvailable as free - reserve + a share of the page

@@ -75,23 +75,32 @@ static bool pressure_due(struct decide_state *st, const struct config *cfg, cons
 	struct decide_run *r = &st->run[i];
 	struct pressure_evidence ev;
 	struct run_figures run;
+	bool have_refaults = s->have_vmstat && s->vm.have_refault;
 
 	if (!rd->valid || rd->run_ms == 0)
 		return false;
 	if (rd->run_since_ms != r->since_ms) {
 		r->since_ms = rd->run_since_ms;
 		r->disk_used_at_start_kib = disk_used;
-		r->older = r->newer = now;
+		r->have_marks = false;
 	}
-	if (now.time_ms - r->newer.time_ms >= cfg->psi_duration_ms) {
+	if (have_refaults && !r->have_marks) {
+		r->older = r->newer = now;
+		r->have_marks = true;
+	}
+	if (have_refaults && now.time_ms - r->newer.time_ms >= cfg->psi_duration_ms) {
 		r->older = r->newer;
 		r->newer = now;
 	}
 	if (rd->run_ms < cfg->psi_duration_ms)
 		return false;
 	run.run_ms = rd->run_ms;
-	run.elapsed_ms = now.time_ms - r->older.time_ms;
-	run.refault_pages = now.pages >= r->older.pages ? now.pages - r->older.pages : 0;
+	run.elapsed_ms = 0;
+	run.refault_pages = 0;
+	if (have_refaults) {
+		run.elapsed_ms = now.time_ms - r->older.time_ms;
+		run.refault_pages = now.pages >= r->older.pages ? now.pages - r->older.pages : 0;
+	}
 	run.disk_swapped_kib = disk_used > r->disk_used_at_start_kib
 				       ? disk_used - r->disk_used_at_start_kib : 0;
 	if (!decide_memory_is_short(&s->mi, &d->cap, &run, cfg->psi_duration_ms, st->page_kib, &ev))

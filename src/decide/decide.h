@@ -39,10 +39,15 @@ struct refault_mark {
 /* Per pressure source: the run seen last, disk swap used when it was first
  * seen, and two marks of the refault counter: the rate is taken over the
  * last one to two --psi-duration, so that a stall that turns into a thrash
- * shows as one at once, whatever came before in the run. */
+ * shows as one at once, whatever came before in the run. The marks come
+ * from samples that read vmstat (the loop reads it in every sample that
+ * sees a run); a sample without it (an unreadable vmstat leaves the
+ * counters zero) neither sets a mark nor counts refaults, so that the
+ * counters since boot are never taken for the run's. */
 struct decide_run {
 	uint64_t since_ms;
 	uint64_t disk_used_at_start_kib;
+	bool have_marks;
 	struct refault_mark older, newer;
 };
 

@@ -439,3 +439,57 @@ Test(decide, futile_kills_far_apart_are_not_a_row)
 	cr_expect_not(decide_note_kill(&st, 300 * MIB, 0, t += DECIDE_BACKOFF_MS));
 	cr_expect(decide_note_kill(&st, 300 * MIB, 0, t += DECIDE_BACKOFF_MS));
 }
+
+/* A stall's refault evidence is what was refaulted during it: a sample
+ * that could not read vmstat (its counters zero) is no baseline, else the
+ * counters since boot, read once vmstat reads again, would make a stall
+ * that refaults nothing look like a thrash. */
+Test(decide, a_stall_whose_start_had_no_vmstat_is_no_thrash_by_the_counters_since_boot)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+
+	run_start(&r, short_of_memory());
+	cr_expect_eq(run_for(&r, 3000, 0, 0).action, ACTION_NONE);
+	/* The stall begins while vmstat cannot be read ... */
+	r.s.have_vmstat = false;
+	r.s.vm.have_refault = false;
+	r.s.vm.refault_file = 0;
+	cr_expect_eq(run_for(&r, 1500, 90, 0).action, ACTION_NONE);
+	/* ... then reads again: 40 GiB refaulted since boot, none since. */
+	r.s.have_vmstat = true;
+	r.s.vm.have_refault = true;
+	r.s.vm.refault_file = 10000000;
+	cr_expect_eq(run_for(&r, 20000, 90, 0).action, ACTION_NONE);
+	cr_expect_geq(r.s.pressure[0].run_ms, 20000, "the stall went on");
+	/* And a thrash after that is still seen as one. */
+	cr_expect_eq(run_for(&r, 5000, 90, THRASH_PAGES * 2).reason, REASON_PRESSURE);
+	config_free(&r.cfg);
+}
+
+/* The refault baseline is the first sample of the run that read vmstat:
+ * with vmstat missing for the first seconds of a thrash, the rate is taken
+ * from when it reads again, not from a zero. */
+Test(decide, a_thrash_is_measured_from_the_first_sample_that_read_vmstat)
+{
+	struct run r = { .cfg = CFG("--psi-threshold", "20", "--psi-duration", "2",) };
+	struct decision d;
+
+	run_start(&r, short_of_memory());
+	r.s.vm.refault_file = 5000000;
+	cr_expect_eq(run_for(&r, 3000, 0, 0).action, ACTION_NONE);
+	/* Unreadable, the counters are zero (sensors_sample). */
+	r.s.have_vmstat = false;
+	r.s.vm.have_refault = false;
+	r.s.vm.refault_file = 0;
+	cr_expect_eq(run_for(&r, 3000, 90, 0).action, ACTION_NONE,
+		     "no refault figure, no thrash verdict");
+	r.s.have_vmstat = true;
+	r.s.vm.have_refault = true;
+	r.s.vm.refault_file = 5000000 + 30 * THRASH_PAGES;
+	d = run_for(&r, 5000, 90, THRASH_PAGES);
+	cr_expect_eq(d.reason, REASON_PRESSURE);
+	cr_expect_eq(d.evidence.cause, CAUSE_THRASHING);
+	cr_expect_leq(d.evidence.refault_permille_per_s, 25, "2 %% a second, not 5 M pages at once: %u",
+		      d.evidence.refault_permille_per_s);
+	config_free(&r.cfg);
+}

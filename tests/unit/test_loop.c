@@ -399,3 +399,38 @@ Test(loop, with_nothing_to_kill_a_new_process_or_moved_memory_brings_a_scan_soon
 	cr_expect_eq(loop.scans, scans + 2);
 	stop(dir);
 }
+
+/* The refault evidence of a stall counts refaults during the stall only.
+ * Idle, /proc/vmstat is read every 10 s; the churn of the seconds before a
+ * stall (the cache read back at 5 % of memory a second, no stall) must not
+ * be taken for a thrash when the stall comes with no refault at all: it is
+ * pressure without a memory cause, and kills nothing. */
+Test(loop, refaults_from_before_a_stall_do_not_open_the_memory_gate)
+{
+	char *dir = copy_lowmem();
+	uint64_t now = 10000, some = 5000000, full = 1000000, refaults = 0;
+
+	write_busy_meminfo(dir);
+	write_pressure(dir, some, full);
+	write_vmstat(dir, refaults);
+	start(dir, (const char *const[]){ "--dryrun", "-r", "0", "--psi-duration", "2", NULL });
+	for (int t = 0; t < 120; t++, now += 100) {
+		/* 0-4.5 s the cache churns, no stall; then all stalled, and
+		 * not one refault. The stall fills the window that closes at
+		 * 5 s: the run is seen in the tick it closes, one that has not
+		 * read vmstat since the start. */
+		if (t < 46) {
+			refaults += 1800 * 256 * 5 / 100 / 10;
+		} else {
+			some += 100000;
+			full += 100000;
+		}
+		write_pressure(dir, some, full);
+		write_vmstat(dir, refaults);
+		cr_assert_eq(loop_tick(&loop, now), 0);
+		cr_assert_eq(loop.last.action, ACTION_NONE, "tick %d: %s", t, loop.trigger_text);
+	}
+	cr_expect_geq(loop.s.pressure[0].run_ms, 6000, "the stall went on");
+	cr_expect_eq(loop.last.evidence.refault_permille_per_s, 0);
+	stop(dir);
+}
