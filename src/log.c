@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static int max_prio = LOG_INFO;
@@ -38,6 +40,58 @@ static enum stderr_mode stderr_mode = STDERR_WRITE;
 static int own_fd = -1;			/* STDERR_OWN_FD's description */
 static unsigned long dropped;		/* lines lost to a full reader since the last one out */
 static bool mid_line;			/* a short write cut the last line */
+
+/* --syslog: datagrams to /dev/log from a socket of our own, O_NONBLOCK.
+ * syslog(3) sends without MSG_DONTWAIT, and a syslog daemon or journald
+ * that does not keep up would make it wait. */
+static int syslog_fd = -1;
+static struct sockaddr_un syslog_addr;
+
+static void syslog_setup(const char *path)
+{
+	if (syslog_fd >= 0)
+		close(syslog_fd);
+	syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	memset(&syslog_addr, 0, sizeof(syslog_addr));
+	syslog_addr.sun_family = AF_UNIX;
+	snprintf(syslog_addr.sun_path, sizeof(syslog_addr.sun_path), "%s", path);
+	/* Timestamps from localtime_r: read the zone now, not at a kill. */
+	tzset();
+}
+
+/* Send one syslog datagram. A daemon that restarted (ECONNREFUSED) or
+ * that was not there yet is connected again, once per line. Returns
+ * what send(2) returns. */
+static ssize_t syslog_put(const char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (syslog_fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	n = send(syslog_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && (errno == ENOTCONN || errno == ECONNREFUSED || errno == EDESTADDRREQ)) {
+		if (connect(syslog_fd, (const struct sockaddr *)&syslog_addr, sizeof(syslog_addr)) < 0)
+			return -1;
+		n = send(syslog_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	return n;
+}
+
+/* "<PRI>Mmm dd hh:mm:ss oomguard[PID]: ", as syslog(3) starts a line
+ * (RFC 3164), with the daemon facility. Returns its length. */
+static size_t syslog_header(char *buf, size_t size, int prio)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t len = (size_t)snprintf(buf, size, "<%d>", LOG_DAEMON | prio);
+
+	if (localtime_r(&now, &tm))
+		len += strftime(buf + len, size - len, "%b %e %T ", &tm);
+	len += (size_t)snprintf(buf + len, size - len, "oomguard[%d]: ", (int)getpid());
+	return len;
+}
 
 static void stderr_setup(void)
 {
@@ -100,7 +154,7 @@ static bool stderr_is_journal(void)
 	return st.st_dev == dev && st.st_ino == ino;
 }
 
-void log_setup(bool debug, bool use_syslog)
+void log_setup_at(bool debug, bool use_syslog, const char *syslog_path)
 {
 	max_prio = debug ? LOG_DEBUG : LOG_INFO;
 	journal_prefix = stderr_is_journal();
@@ -109,7 +163,12 @@ void log_setup(bool debug, bool use_syslog)
 	mid_line = false;
 	stderr_setup();
 	if (to_syslog)
-		openlog("oomguard", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		syslog_setup(syslog_path);
+}
+
+void log_setup(bool debug, bool use_syslog)
+{
+	log_setup_at(debug, use_syslog, "/dev/log");
 }
 
 bool log_enabled(int prio)
@@ -134,7 +193,9 @@ void log_msg(int prio, const char *fmt, ...)
 	if (!log_enabled(prio))
 		return;
 
-	if (mid_line && !to_syslog)
+	if (to_syslog)
+		len = syslog_header(line, text_max, prio);
+	else if (mid_line)
 		line[len++] = '\n';
 	if (journal_prefix && !to_syslog)
 		len += (size_t)snprintf(line + len, text_max - len, "<%d>", prio);
@@ -151,22 +212,20 @@ void log_msg(int prio, const char *fmt, ...)
 		len += (size_t)snprintf(line + len, sizeof(line) - len - 1, " (%lu log line%s dropped)",
 					dropped, dropped == 1 ? "" : "s");
 
+	/* One write keeps the line whole; a reader that does not keep up
+	 * costs the line (counted, and said in the next one out), never a
+	 * wait: this may run between a decision and its signal. */
 	if (to_syslog) {
-		line[len] = '\0';
-		syslog(prio, "%s", line);
-		dropped = 0;
+		w = syslog_put(line, len);
 	} else {
 		line[len++] = '\n';
-		/* One write keeps the line whole; a reader that does not keep up
-		 * costs the line (counted, and said in the next one out), never
-		 * a wait: this may run between a decision and its signal. */
 		w = stderr_put(line, len);
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			dropped++;
-		} else if (w >= 0) {
-			dropped = 0;
-			mid_line = (size_t)w < len;
-		}
+	}
+	if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+		dropped++;
+	} else if (w >= 0) {
+		dropped = 0;
+		mid_line = !to_syslog && (size_t)w < len;
 	}
 	errno = saved_errno;
 }

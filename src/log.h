@@ -1,5 +1,5 @@
-/* Leveled logging to stderr (or syslog), one write(2) per line, never
- * waiting for the reader. */
+/* Leveled logging to stderr (or syslog), one write(2) or datagram per line,
+ * never waiting for the reader. */
 #pragma once
 
 #include <stdbool.h>
@@ -15,6 +15,12 @@
  * wait for its reader (see log.c: fd 2's own file description is left as
  * it is): call it again when fd 2 was replaced. */
 void log_setup(bool debug, bool use_syslog);
+
+/* log_setup with the syslog socket at syslog_path rather than /dev/log
+ * (for tests). With use_syslog, lines go as RFC 3164 datagrams ("<PRI>Mmm
+ * dd hh:mm:ss oomguard[PID]: text", facility daemon), as syslog(3) would
+ * send them, but from a socket of our own that never waits. */
+void log_setup_at(bool debug, bool use_syslog, const char *syslog_path);
 
 /* True when messages at prio would be written. */
 bool log_enabled(int prio);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -197,4 +198,53 @@ Test(log, a_regular_file_gets_every_line)
 	close(fd);
 	unlink(path);
 	cr_expect_str_eq(out, "one\ntwo\n");
+}
+
+/* --syslog: a syslog daemon (or journald's /dev/log) that does not keep up
+ * costs lines, never a wait; the datagrams are syslog(3)'s. */
+Test(log, a_full_syslog_socket_costs_lines_not_a_wait_and_the_next_line_counts_them)
+{
+	char dir[] = "/tmp/oomguard-syslog-XXXXXX", tag[64], msg[1200];
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int server, client, dropped_before = 0;
+	double start, took;
+	ssize_t n;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/log", dir);
+	server = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	client = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert(server >= 0 && client >= 0);
+	cr_assert_eq(bind(server, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	cr_assert_eq(connect(client, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	/* Another sender fills the daemon's queue. */
+	while (send(client, "x", 1, 0) == 1)
+		;
+	cr_assert(errno == EAGAIN, "%s", strerror(errno));
+
+	alarm(10);
+	log_setup_at(false, true, addr.sun_path);
+	start = now_ms();
+	for (int i = 0; i < 100; i++)
+		log_warn("line %d while syslog sleeps", i);
+	took = now_ms() - start;
+	while ((n = recv(server, msg, sizeof(msg) - 1, 0)) > 0)
+		dropped_before += n > 1;
+	log_info("the reader is back");
+	n = recv(server, msg, sizeof(msg) - 1, 0);
+	alarm(0);
+	log_setup(false, false);
+
+	cr_expect_lt(took, 1000, "100 lines took %.0f ms", took);
+	cr_expect_eq(dropped_before, 0, "only the other sender's datagrams were queued");
+	cr_assert_gt(n, 0);
+	msg[n] = '\0';
+	snprintf(tag, sizeof(tag), " oomguard[%d]: ", (int)getpid());
+	cr_expect(strncmp(msg, "<30>", 4) == 0, "daemon.info: %s", msg);
+	cr_expect(strstr(msg, tag) != NULL, "%s", msg);
+	cr_expect_str_eq(strstr(msg, "]: ") + 3, "the reader is back (100 log lines dropped)");
+	close(client);
+	close(server);
+	unlink(addr.sun_path);
+	rmdir(dir);
 }
