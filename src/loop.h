@@ -49,7 +49,7 @@ struct loop {
 	long nothing_last_pid;		/* /proc/loadavg's last pid then */
 	uint64_t nothing_scan_ms;
 	uint64_t nothing_free_kib;	/* MemAvailable + free swap then */
-	unsigned long scans;		/* process scans run, for tests and metrics */
+	unsigned long scans;		/* process scans run (tests, benchmark) */
 	uint64_t next_report_ms;
 	uint64_t next_vmstat_ms;
 	uint64_t next_metrics_ms;
