@@ -216,7 +216,7 @@ static void maybe_write_metrics(struct loop *l, uint64_t now)
 		every = METRICS_MAX_INTERVAL_MS;
 	l->next_metrics_ms = now + every;
 	n = metrics_format(buf, sizeof(buf), &l->s, &l->last.cap, &l->metrics);
-	r = n < 0 ? (int)n : metrics_write(l->cfg->metrics_file, buf, (size_t)n);
+	r = n < 0 ? (int)n : metrics_write(&l->metrics, buf, (size_t)n);
 	if (r < 0)
 		log_warn("--metrics-file %s: %s", l->cfg->metrics_file, strerror(-r));
 }
@@ -486,6 +486,7 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 	l->act.cfg = cfg;
 	l->act.hooks = &l->hooks;
 	l->act.scan = &l->scan;
+	metrics_open(&l->metrics, cfg->metrics_file);
 	sensors_init(&l->sensors);
 	pressure_init(&l->pressure);
 	decide_init(&l->decide, l->page_kib);
@@ -568,6 +569,7 @@ int loop_run(struct loop *l, volatile sig_atomic_t *stop)
 
 void loop_close(struct loop *l)
 {
+	metrics_close(&l->metrics);
 	pressure_close(&l->pressure);
 	notify_close(&l->notify);
 	kill_close(&l->act.kill);
