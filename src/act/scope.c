@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "parse/pidinfo.h"
+#include "parse/procs.h"
 
 /* /proc/PID/cgroup: one line per hierarchy. Hybrid systems list a dozen v1
  * lines of typically under 100 bytes before the "0::" line. A file that does
@@ -200,8 +201,8 @@ static int signal_cgroup_procs(const struct kill_ctx *ctx, const struct kill_tar
 	char file[KILL_CGROUP_MAX + sizeof("/cgroup.procs")];
 	char buf[PROCS_CHUNK_SIZE];
 	_cleanup_close_ int fd = -1;
-	uint64_t pid = 0;
-	bool in_number = false;
+	struct procs_parser pp = { 0 };
+	uint64_t pid;
 	ssize_t n;
 
 	/* t->cgroup starts with '/'; openat wants it relative to the root. */
@@ -209,28 +210,15 @@ static int signal_cgroup_procs(const struct kill_ctx *ctx, const struct kill_tar
 	fd = openat(ctx->cgroup_root_fd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	/* "123\n456\n": a pid may straddle two chunks, so the number under
-	 * construction lives across reads. */
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] >= '0' && buf[i] <= '9') {
-				/* Saturate: anything past INT32_MAX is skipped. */
-				if (pid <= INT32_MAX)
-					pid = pid * 10 + (uint64_t)(buf[i] - '0');
-				in_number = true;
-			} else {
-				if (in_number)
-					signal_listed(ctx, t, pid, sig);
-				pid = 0;
-				in_number = false;
-			}
-		}
+		for (size_t i = 0; procs_next_pid(&pp, buf, (size_t)n, &i, &pid);)
+			signal_listed(ctx, t, pid, sig);
 	}
-	if (in_number)
+	if (procs_last_pid(&pp, &pid))
 		signal_listed(ctx, t, pid, sig);
 	return 0;
 }
