@@ -23,6 +23,11 @@
  * (pid_max is at most 4194304: 7 digits and a newline). */
 #define PROCS_CHUNK_SIZE 4096
 
+/* A cgroup name is chosen by whoever owns the subtree: escaped before it
+ * reaches the log, at four bytes per odd byte. A log line is cut at 1 KiB
+ * (log.c), so more than that would never be seen. */
+#define SCOPE_CGROUP_ESCAPED 1024
+
 bool kill_group_allowed(pid_t pgrp, pid_t self_pgrp)
 {
 	/* kill(-0) is our own group and kill(-1) is every process; pgrp 1 is
@@ -120,9 +125,7 @@ void scope_choose(const struct kill_ctx *ctx, bool group, bool cgroup,
 {
 	const struct proc_sample *v = t->victim;
 	char pid_dir[KILL_PID_PATH_SIZE];
-	/* A cgroup name is chosen by whoever owns the subtree: escaped before
-	 * it reaches the log, at four bytes per odd character. */
-	char esc[512];
+	char esc[SCOPE_CGROUP_ESCAPED];
 	int r;
 
 	t->scope = KILL_SCOPE_PROCESS;
@@ -179,8 +182,12 @@ static void signal_member(const struct kill_ctx *ctx, pid_t pid, const char *cgr
 	if (read_cgroup(ctx, pid_dir, path, sizeof(path)) < 0 || strcmp(path, cgroup) != 0)
 		return;
 	r = victim_signal(pidfd, pid, sig);
-	if (r < 0 && r != -ESRCH)
-		log_debug("cgroup %s: pid %d: %s", cgroup, (int)pid, strerror(-r));
+	if (r < 0 && r != -ESRCH && log_enabled(LOG_DEBUG)) {
+		char esc[SCOPE_CGROUP_ESCAPED];
+
+		log_debug("cgroup %s: pid %d: %s", log_escape(esc, sizeof(esc), cgroup), (int)pid,
+			  strerror(-r));
+	}
 }
 
 /* One pid read from cgroup.procs: signal it unless it is the victim
@@ -245,6 +252,7 @@ static int write_cgroup_kill(const struct kill_ctx *ctx, const char *cgroup)
  * logged; the victim's own signal decides the outcome. */
 static void signal_cgroup(const struct kill_ctx *ctx, const struct kill_target *t, int sig)
 {
+	char esc[SCOPE_CGROUP_ESCAPED];
 	int r;
 
 	if (sig == SIGKILL) {
@@ -252,12 +260,12 @@ static void signal_cgroup(const struct kill_ctx *ctx, const struct kill_target *
 		if (r == 0)
 			return;
 		log_notice("cgroup %s: cgroup.kill: %s; signalling each process",
-			   t->cgroup, strerror(-r));
+			   log_escape(esc, sizeof(esc), t->cgroup), strerror(-r));
 	}
 	r = signal_cgroup_procs(ctx, t, sig);
 	if (r < 0)
 		log_warn("cgroup %s: cgroup.procs: %s; signalling the victim only",
-			 t->cgroup, strerror(-r));
+			 log_escape(esc, sizeof(esc), t->cgroup), strerror(-r));
 }
 
 int scope_signal(const struct kill_ctx *ctx, const struct kill_target *t, int sig)

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "decide/decide.h"
 #include "log.h"
@@ -168,17 +169,34 @@ const char *report_format_policy(char *buf, size_t len, const struct config *cfg
 	return buf;
 }
 
+/* The unit as one field: escaped as names are, and quoted when it holds a
+ * space or '=' (a cgroup name may: whoever owns the subtree chooses it), so
+ * that it can neither end the line nor add a field of its own. */
+static void format_unit(char *buf, size_t len, const char *unit)
+{
+	char esc[REPORT_UNIT_ESCAPED];
+
+	if (!unit || !*unit) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	log_escape(esc, sizeof(esc), unit);
+	snprintf(buf, len, strpbrk(esc, " =") ? "\"%s\"" : "%s", esc);
+}
+
 const char *report_format_kill(char *buf, size_t len, const struct report_kill *k)
 {
 	const struct candidate *c = k->victim;
 	char name[PIDINFO_COMM_MAX * 4 + 1];
+	char unit[REPORT_UNIT_ESCAPED + 2];
 	size_t o = 0;
 
+	format_unit(unit, sizeof(unit), k->unit);
 	append(buf, len, &o,
 	       "%s pid=%d name=\"%s\" uid=%u unit=%s oom_score=%ld score=%ld rss_kib=%llu "
 	       "swap_kib=%llu reason=%s signal=%s",
 	       k->verb, (int)c->proc.pid, log_escape(name, sizeof(name), c->proc.comm),
-	       (unsigned)c->proc.uid, k->unit && *k->unit ? k->unit : "-", c->kernel_score, c->score,
+	       (unsigned)c->proc.uid, unit, c->kernel_score, c->score,
 	       (unsigned long long)c->proc.rss_kib, (unsigned long long)c->proc.swap_kib,
 	       decide_reason_name(k->reason),
 	       k->signal == SIGKILL ? "SIGKILL" : k->signal == SIGTERM ? "SIGTERM" : "none");

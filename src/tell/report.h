@@ -42,10 +42,15 @@ const char *report_format_decision(char *buf, size_t len, const struct decision 
  * escaped as names are. Returns buf. */
 const char *report_format_policy(char *buf, size_t len, const struct config *cfg);
 
+/* A unit name (struct proc_names holds at most 255 bytes of it) escaped
+ * at four bytes per odd byte. */
+#define REPORT_UNIT_ESCAPED (255 * 4 + 1)
+
 /* What a kill record says about the outcome; NULL fields are left out. */
 struct report_kill {
 	const struct candidate *victim;
-	const char *unit;	/* "" when none */
+	const char *unit;	/* "" when none; escaped (and quoted when it holds a
+				 * space or '=') in the record */
 	const char *verb;	/* "killed", "would kill", "failed to kill" */
 	enum reason reason;
 	int signal;		/* last signal sent, or the one that would be */

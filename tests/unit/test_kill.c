@@ -697,3 +697,97 @@ Test(kill, cgroup_procs_fallback_checks_membership, .init = cg_setup, .fini = cg
 	close(a.go_fd);
 	close(b.go_fd);
 }
+
+/* Send our stderr (where log_msg writes) to a file until capture_end, which
+ * returns what was written. */
+static char capture_path[64];
+static int saved_stderr = -1;
+
+static void capture_begin(void)
+{
+	int fd;
+
+	snprintf(capture_path, sizeof(capture_path), "/tmp/oomguard-kill-log-XXXXXX");
+	fd = mkstemp(capture_path);
+	cr_assert_geq(fd, 0);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static const char *capture_end(void)
+{
+	static char buf[8192];
+	int fd;
+	ssize_t n;
+
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	fd = open(capture_path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unlink(capture_path);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* Whoever owns a cgroup subtree names its cgroups: a quote, an escape
+ * sequence and spaces in the name reach the log escaped. The fake root has
+ * no cgroup.kill, so the kill says so, naming the cgroup. (A newline cannot
+ * be tried: /proc/PID/cgroup would show it raw and the path is refused.) */
+Test(kill, a_hostile_cgroup_name_is_escaped_in_the_log, .init = cg_setup, .fini = cg_teardown)
+{
+	static const char evil[] = "ev\"il \x1b[2J x";
+	struct kill_ctx fake = KILL_CTX_INIT;
+	struct child a;
+	struct proc_sample v;
+	struct kill_outcome out;
+	struct kill_request req = {
+		.victim = &v, .first_signal = SIGKILL, .timeout_ms = 3000, .cgroup = true,
+	};
+	char real[sizeof(cg_dir)], dir[700], file[760], saved[sizeof(cg_dir)], num[16], want[700];
+	const char *log;
+	int fd, len;
+
+	cg_require();
+	cr_assert_lt(strlen(cg_dir) + sizeof(evil) + 1, sizeof(real));
+	snprintf(real, sizeof(real), "%.*s/%s", (int)(sizeof(real) - sizeof(evil) - 1), cg_dir, evil);
+	cr_assert_eq(mkdir(real, 0755), 0, "%s: %s", real, strerror(errno));
+	snprintf(fake_root, sizeof(fake_root), "/tmp/oomguard-cgroot-XXXXXX");
+	cr_assert_not_null(mkdtemp(fake_root));
+	snprintf(dir, sizeof(dir), "%s%s", fake_root, cg_path);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s%s/%s", fake_root, cg_path, evil);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+
+	a = spawn(CHILD_IGNORE_TERM, -1);
+	snprintf(saved, sizeof(saved), "%s", cg_dir);
+	snprintf(cg_dir, sizeof(cg_dir), "%s", real);
+	cg_enter(a.pid);
+	snprintf(cg_dir, sizeof(cg_dir), "%s", saved);
+	snprintf(file, sizeof(file), "%s/cgroup.procs", dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	len = snprintf(num, sizeof(num), "%d\n", (int)a.pid);
+	cr_assert_eq(write(fd, num, (size_t)len), len);
+	close(fd);
+
+	cr_assert_eq(kill_init(&fake, &proc, fake_root), 0);
+	sample_of(a.pid, &v);
+	capture_begin();
+	cr_expect_eq(kill_execute(&fake, &req, &out), 0);
+	log = capture_end();
+	kill_close(&fake);
+	cr_expect_eq(out.scope, KILL_SCOPE_CGROUP);
+	expect_killed_by(a.pid, SIGKILL);
+	close(a.go_fd);
+	snprintf(want, sizeof(want), "cgroup %s/ev\\x22il \\x1b[2J x: cgroup.kill: ", cg_path);
+	cr_expect_not_null(strstr(log, want), "%s", log);
+	cr_expect_null(strchr(log, '\x1b'), "a raw escape reached the log: %s", log);
+
+	unlink(file);
+	rmdir(dir);
+	for (int i = 0; i < 100 && rmdir(real) < 0 && errno == EBUSY; i++)
+		poll(NULL, 0, 10);
+}
