@@ -262,18 +262,42 @@ static bool can_drop_privileges(void)
 	return data[CAP_TO_INDEX(CAP_SETPCAP)].effective & CAP_TO_MASK(CAP_SETPCAP);
 }
 
+/* Empty the bounding set, which only limits what an exec may gain: our own
+ * effective and permitted sets stay as they are. Returns 0 or -errno
+ * (-EPERM without CAP_SETPCAP). */
+static int clear_bounding_set(void)
+{
+	for (int cap = 0; cap < CAP_NUMBERS; cap++) {
+		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (r < 0)
+			break;	/* EINVAL: past the last capability */
+		if (r > 0 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 int hook_lock_noroot(void)
 {
 	int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	int r = 0;
 
 	if (bits < 0)
 		return -errno;
+	/* Hooks inherit the bounding set; after caps_drop() no child of ours
+	 * holds CAP_SETPCAP to clear it, so it is cleared here, once. */
+	if (clear_bounding_set() < 0) {
+		r = -errno;
+		log_warn("hooks: cannot clear the capability bounding set (%s; needs "
+			 "CAP_SETPCAP): hooks inherit it", strerror(errno));
+	}
 	if ((bits & (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED)) ==
 	    (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED))
-		return 0;
+		return r;
 	if (prctl(PR_SET_SECUREBITS, bits | SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0) < 0)
 		return -errno;
-	return 0;
+	return r;
 }
 
 /* In the child: give up every capability and the means to get one back.

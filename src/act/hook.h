@@ -99,11 +99,14 @@ unsigned hook_running(const struct hooks *hooks);
  * it exited in time. */
 bool hook_wait(pid_t pid, unsigned timeout_ms);
 
-/* Set SECBIT_NOROOT | SECBIT_NOROOT_LOCKED on oomguard itself, so that
- * anything it execs as uid 0 gets no capabilities even once oomguard has
- * given up CAP_SETPCAP. Call at start-up, before dropping capabilities, when
- * hooks are configured. Changes nothing about oomguard's own capabilities.
- * Returns 0 or -errno (-EPERM without CAP_SETPCAP). */
+/* Empty oomguard's capability bounding set and set SECBIT_NOROOT |
+ * SECBIT_NOROOT_LOCKED on it, so that anything it execs (hooks) has an
+ * empty bounding set and, as uid 0, gets no capabilities, even once
+ * oomguard has given up CAP_SETPCAP. Call at start-up, before dropping
+ * capabilities, when hooks are configured. Changes nothing about
+ * oomguard's own effective and permitted sets. Logs one warning when the
+ * bounding set cannot be cleared. Returns 0 or -errno (-EPERM without
+ * CAP_SETPCAP). */
 int hook_lock_noroot(void);
 
 /* "pre-kill", "post-kill" or "kernel-oom" (OOMGUARD_EVENT). */

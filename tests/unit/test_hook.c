@@ -400,6 +400,50 @@ Test(hook, runs_without_capabilities)
 	}
 }
 
+/* Give up CAP_SETPCAP as oomguard's caps_drop() does, keeping the rest.
+ * Returns false when we did not have it. */
+static bool drop_setpcap(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	unsigned i = CAP_TO_INDEX(CAP_SETPCAP);
+	uint32_t m = CAP_TO_MASK(CAP_SETPCAP);
+
+	if (syscall(SYS_capget, &hdr, data) < 0 || !(data[i].effective & m))
+		return false;
+	data[i].effective &= ~m;
+	data[i].permitted &= ~m;
+	data[i].inheritable &= ~m;
+	return syscall(SYS_capset, &hdr, data) == 0;
+}
+
+/* The daemon's order: hook_lock_noroot() at start-up, then caps_drop()
+ * takes CAP_SETPCAP, and only later a hook runs, whose child can then no
+ * longer drop anything from the bounding set itself. (Criterion runs each
+ * test in a process of its own: the capability given up here is only that
+ * process's.) */
+Test(hook, bounding_set_is_empty_after_oomguard_gave_up_setpcap)
+{
+	const char *hook = dump_hook("hook");
+	struct hook_info info = { .event = HOOK_POST_KILL, .victim = &firefox, .signal = SIGTERM };
+	char path[160], status[8192];
+
+	if (hook_lock_noroot() == -EPERM)
+		cr_skip("no CAP_SETPCAP here: the bounding set cannot be cleared");
+	cr_assert(drop_setpcap(), "hook_lock_noroot succeeded without CAP_SETPCAP?");
+	read_file("/proc/self/status", status, sizeof(status));
+	cr_assert_eq(status_hex(status, "\nCapEff:") & (1ULL << CAP_SETPCAP), 0);
+	cr_expect_neq(status_hex(status, "\nCapEff:"), 0,
+		      "hook_lock_noroot took our other capabilities");
+	cr_assert_eq(hook_run(&hooks, hook, &info, NULL), 0);
+	reap_all(5000);
+	snprintf(path, sizeof(path), "%s.status", hook);
+	read_file(path, status, sizeof(status));
+	cr_expect_eq(status_hex(status, "\nCapBnd:"), 0, "%s", status);
+	cr_expect_eq(status_hex(status, "\nCapEff:"), 0);
+	cr_expect_eq(status_hex(status, "\nCapPrm:"), 0);
+}
+
 Test(hook, clean_process_state)
 {
 	const char *hook = dump_hook("hook");
