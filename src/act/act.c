@@ -28,6 +28,24 @@ static void run_hook(struct act *a, const char *path, enum hook_event event,
 			 a->cfg->pre_kill_wait_ms);
 }
 
+/* One candidate on its way through kill_execute: what its callbacks need. */
+struct act_step {
+	struct act *a;
+	const struct candidate *c;
+	const struct decision *now;
+	const char *name;		/* escaped comm */
+};
+
+/* kill_execute's word that the first signal went out: only now is it
+ * said, so that a slow log never delays a kill. */
+static void step_signalled(void *step_data, int sig)
+{
+	const struct act_step *st = step_data;
+
+	log_notice("sending %s to pid=%d name=\"%s\" reason=%s", sig == SIGKILL ? "SIGKILL" : "SIGTERM",
+		   (int)st->c->proc.pid, st->name, decide_reason_name(st->now->reason));
+}
+
 void act_carry_out(struct act *a, const struct decision *d, const struct candidate *candidates,
 		   unsigned n, const struct act_callbacks *cb, struct act_result *res)
 {
@@ -47,6 +65,7 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 			.userdata = cb->userdata,
 		};
 		char name[PIDINFO_COMM_MAX * 4 + 1];
+		struct act_step st = { .a = a, .c = c, .now = &now, .name = name };
 		int r;
 
 		/* The scan (or the last victim) took time: judge again on
@@ -59,10 +78,10 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 			return;
 		}
 		req.first_signal = now.action == ACTION_KILL ? SIGKILL : SIGTERM;
+		req.signalled = step_signalled;
+		req.step_data = &st;
+		log_escape(name, sizeof(name), c->proc.comm);
 		scan_read_names(a->scan, c->proc.pid, &res->names);
-		log_notice("sending %s to pid=%d name=\"%s\" reason=%s", policy_action_name(now.action),
-			   (int)c->proc.pid, log_escape(name, sizeof(name), c->proc.comm),
-			   decide_reason_name(now.reason));
 		run_hook(a, a->cfg->pre_kill, HOOK_PRE_KILL, c, &res->names, req.first_signal,
 			 now.reason);
 		r = kill_execute(&a->kill, &req, &res->outcome);

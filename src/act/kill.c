@@ -135,6 +135,8 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 	if (r < 0)
 		return r;
 	out->last_signal = req->first_signal;
+	if (req->signalled)
+		req->signalled(req->step_data, req->first_signal);
 
 	if (req->first_signal != SIGKILL) {
 		if (wait_exit(ctx, &t, req->timeout_ms, req, &out->escalation)) {

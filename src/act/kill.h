@@ -33,6 +33,10 @@ struct kill_request {
 	 * May be NULL. */
 	enum escalation (*escalate)(void *userdata);
 	void *userdata;
+	/* Called once, right after first_signal went out (to say so: the
+	 * signal first, the words after). May be NULL. */
+	void (*signalled)(void *step_data, int sig);
+	void *step_data;
 };
 
 struct kill_outcome {

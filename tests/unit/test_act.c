@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -339,4 +340,78 @@ Test(act, a_pre_kill_hook_that_takes_longer_does_not_hold_the_kill)
 		     "the victim was killed after 0.2 s, while the hook slept 2 s: %s", buf);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_expect_eq(system(cmd), 0);
+}
+
+/* Signal first, the words after. stderr is a pipe already full that nobody
+ * reads, so the first line logged blocks; a helper thread watches whether
+ * the victim dies while the log is stuck, and only then (or after 3 s)
+ * drains the pipe. A notice written before the signal would hold the kill
+ * until the drain. */
+struct stuck_log {
+	int read_fd;
+	pid_t victim;
+	bool died_while_stuck;
+};
+
+static void *drain_after_victim_dies(void *arg)
+{
+	struct stuck_log *sl = arg;
+	char buf[4096];
+
+	for (int i = 0; i < 300 && !sl->died_while_stuck; i++) {
+		siginfo_t info = { 0 };
+
+		if (waitid(P_PID, (id_t)sl->victim, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    info.si_pid == sl->victim)
+			sl->died_while_stuck = true;
+		else
+			usleep(10000);
+	}
+	fcntl(sl->read_fd, F_SETFL, O_NONBLOCK);
+	/* Until the writer is done: it closes its end at the end of the test. */
+	for (;;) {
+		ssize_t n = read(sl->read_fd, buf, sizeof(buf));
+
+		if (n == 0)
+			break;
+		if (n < 0)
+			usleep(1000);
+	}
+	return NULL;
+}
+
+Test(act, the_signal_goes_out_before_the_notice_is_written)
+{
+	pid_t a = spawn(false);
+	struct candidate c = candidate_of(a);
+	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+	struct stuck_log sl = { .victim = a };
+	int pipefd[2], saved;
+	pthread_t drainer;
+	char fill[4096] = { 0 };
+
+	cr_assert_eq(pipe2(pipefd, O_CLOEXEC), 0);
+	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
+	fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
+	while (write(pipefd[1], fill, sizeof(fill)) > 0)
+		;
+	cr_assert_eq(errno, EAGAIN);
+	fcntl(pipefd[1], F_SETFL, 0);
+	sl.read_fd = pipefd[0];
+	saved = dup(STDERR_FILENO);
+	dup2(pipefd[1], STDERR_FILENO);
+	close(pipefd[1]);
+	cr_assert_eq(pthread_create(&drainer, NULL, drain_after_victim_dies, &sl), 0);
+
+	act_carry_out(&act, &kill_now, &c, 1, &cb, &res);
+
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	pthread_join(drainer, NULL);
+	close(pipefd[0]);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect(sl.died_while_stuck, "the log held the signal back");
+	cr_expect_eq(reap(a), SIGKILL);
 }
