@@ -50,7 +50,7 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 		   unsigned n, const struct act_callbacks *cb, struct act_result *res)
 {
 	struct decision now = *d;
-	unsigned refused = 0;	/* h5 stand-in for the act helper's EPERM count */
+	bool refused = false;
 
 	memset(res, 0, sizeof(*res));
 	res->status = ACT_NO_VICTIM;
@@ -86,7 +86,7 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 			 now.reason);
 		r = kill_execute(&a->kill, &req, &res->outcome);
 		if (r == -ESRCH || r == -EPERM || r == -EINVAL) {
-			refused += r == -EPERM;	/* h5 stand-in */
+			refused |= r == -EPERM;
 			log_warn("could not kill pid=%d name=\"%s\": %s; trying the next candidate",
 				 (int)c->proc.pid, name,
 				 r == -ESRCH ? "it exited or its pid was reused" : strerror(-r));
@@ -101,6 +101,8 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 		return;
 	}
 	res->decision = now;
-	if (n && refused == n)	/* h5 stand-in: the act helper's condition wins */
+	/* Not one could be signalled and some said EPERM: a capability is
+	 * missing (CAP_KILL), which the loop says once and backs off for. */
+	if (refused)
 		res->error = -EPERM;
 }

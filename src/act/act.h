@@ -44,7 +44,10 @@ struct act_result {
 	const struct candidate *victim;	/* for ACT_KILLED and ACT_FAILED */
 	struct decision decision;	/* the decision as re-checked before the signal */
 	struct kill_outcome outcome;
-	int error;			/* kill_execute's return for ACT_FAILED */
+	int error;			/* kill_execute's return for ACT_FAILED; for
+					 * ACT_NO_VICTIM -EPERM when a candidate refused
+					 * the signal with EPERM (the others vanished or
+					 * refused too), else 0 */
 	struct proc_names names;	/* the victim's unit and cgroup */
 };
 

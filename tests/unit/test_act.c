@@ -12,7 +12,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -414,4 +416,84 @@ Test(act, the_signal_goes_out_before_the_notice_is_written)
 	cr_expect_eq(res.status, ACT_KILLED);
 	cr_expect(sl.died_while_stuck, "the log held the signal back");
 	cr_expect_eq(reap(a), SIGKILL);
+}
+
+/* A child running as uid nobody, which we cannot signal once CAP_KILL is
+ * out of our effective set. */
+static pid_t spawn_nobody(void)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		/* After the uid change, which clears it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		close(ready[0]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &byte, 1), 1, "the uid-nobody child did not start");
+	close(ready[0]);
+	return pid;
+}
+
+/* Set or clear CAP_KILL in our effective set (it stays permitted). */
+static bool effective_kill(bool on)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data) < 0 ||
+	    !(data[CAP_TO_INDEX(CAP_KILL)].permitted & CAP_TO_MASK(CAP_KILL)))
+		return false;
+	if (on)
+		data[CAP_TO_INDEX(CAP_KILL)].effective |= CAP_TO_MASK(CAP_KILL);
+	else
+		data[CAP_TO_INDEX(CAP_KILL)].effective &= ~CAP_TO_MASK(CAP_KILL);
+	return syscall(SYS_capset, &hdr, data) == 0;
+}
+
+Test(act, every_candidate_refusing_with_eperm_says_eperm)
+{
+	pid_t a, b;
+	struct candidate c[2];
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	if (geteuid() != 0)
+		cr_skip("needs root, to start children as another uid");
+	a = spawn_nobody();
+	b = spawn_nobody();
+	c[0] = candidate_of(a);
+	c[1] = candidate_of(b);
+	if (!effective_kill(false))
+		cr_skip("no CAP_KILL to give up");
+	act_carry_out(&act, &term, c, 2, &cb, &res);
+	cr_assert(effective_kill(true));
+	cr_expect_eq(res.status, ACT_NO_VICTIM);
+	cr_expect_eq(res.error, -EPERM);
+	cr_expect_eq(s.rechecks, 2, "both were tried");
+	cr_expect_eq(reap(a), 0, "still alive");
+	cr_expect_eq(reap(b), 0, "still alive");
+
+	/* Vanished ones alone are no EPERM. */
+	a = spawn(false);
+	c[0] = candidate_of(a);
+	kill(a, SIGKILL);
+	cr_assert_eq(waitpid(a, NULL, 0), a);
+	act_carry_out(&act, &term, c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_NO_VICTIM);
+	cr_expect_eq(res.error, 0);
 }
