@@ -34,7 +34,23 @@ struct act_step {
 	const struct candidate *c;
 	const struct decision *now;
 	const char *name;		/* escaped comm */
+	int signal;			/* the first signal */
+	struct proc_names *names;	/* filled once the victim is pinned */
 };
+
+/* kill_execute's call once the victim is pinned and its identity checked:
+ * its names are now surely its own, and a pre-kill hook runs for a victim
+ * that is about to be signalled, never for a reused pid or one gone. */
+static int step_before_signal(void *step_data, const struct proc_sample *now, int pidfd)
+{
+	struct act_step *st = step_data;
+	struct act *a = st->a;
+
+	scan_read_names(a->scan, st->c->proc.pid, st->names);
+	run_hook(a, a->cfg->pre_kill, HOOK_PRE_KILL, st->c, st->names, st->signal,
+		 st->now->reason);
+	return 0;
+}
 
 /* kill_execute's word that the first signal went out: only now is it
  * said, so that a slow log never delays a kill. */
@@ -65,7 +81,8 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 			.userdata = cb->userdata,
 		};
 		char name[PIDINFO_COMM_MAX * 4 + 1];
-		struct act_step st = { .a = a, .c = c, .now = &now, .name = name };
+		struct act_step st = { .a = a, .c = c, .now = &now, .name = name,
+				       .names = &res->names };
 		int r;
 
 		/* The scan (or the last victim) took time: judge again on
@@ -78,12 +95,12 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 			return;
 		}
 		req.first_signal = now.action == ACTION_KILL ? SIGKILL : SIGTERM;
+		req.before_signal = step_before_signal;
 		req.signalled = step_signalled;
 		req.step_data = &st;
+		st.signal = req.first_signal;
 		log_escape(name, sizeof(name), c->proc.comm);
-		scan_read_names(a->scan, c->proc.pid, &res->names);
-		run_hook(a, a->cfg->pre_kill, HOOK_PRE_KILL, c, &res->names, req.first_signal,
-			 now.reason);
+		memset(&res->names, 0, sizeof(res->names));
 		r = kill_execute(&a->kill, &req, &res->outcome);
 		if (r == -ESRCH || r == -EPERM || r == -EINVAL) {
 			refused |= r == -EPERM;

@@ -129,6 +129,16 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 	/* Reading the cgroup took time: make sure it was the victim's. */
 	if (t.scope == KILL_SCOPE_CGROUP && victim_exited(ctx, v, t.pidfd, 0))
 		return -ESRCH;
+	if (req->before_signal) {
+		/* Signal 0 asks the kernel whether we may, sending nothing:
+		 * a victim that will refuse gets no pre-kill hook either. */
+		r = victim_signal(t.pidfd, v->pid, 0);
+		if (r < 0)
+			return r;
+		r = req->before_signal(req->step_data, &now, t.pidfd);
+		if (r < 0)
+			return r;
+	}
 
 	start = clock_now_ms();
 	r = scope_signal(ctx, &t, req->first_signal);

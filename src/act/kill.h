@@ -33,6 +33,12 @@ struct kill_request {
 	 * May be NULL. */
 	enum escalation (*escalate)(void *userdata);
 	void *userdata;
+	/* Called once the victim is pinned (its pidfd open) and proved to
+	 * be the process sampled, its scope settled, right before the first
+	 * signal: now is its fresh stat, pidfd -1 without pidfds. Returns 0
+	 * to send the signal, or -errno to leave this victim alone (nothing
+	 * is sent and kill_execute returns that). May be NULL. */
+	int (*before_signal)(void *step_data, const struct proc_sample *now, int pidfd);
 	/* Called once, right after first_signal went out (to say so: the
 	 * signal first, the words after). May be NULL. */
 	void (*signalled)(void *step_data, int sig);
@@ -67,7 +73,8 @@ void kill_close(struct kill_ctx *ctx);
  * Returns 0 (victim gone), -ESRCH (not the same process any more, or gone or
  * a zombie before any signal: try the next candidate), -EPERM (may not
  * signal it: next candidate), -EINVAL (victim pid <= 1 or oomguard itself),
- * -ETIMEDOUT (SIGKILL sent but still there after KILL_FINAL_WAIT_MS), or
- * another -errno from pidfd_open (-EMFILE, -ENOMEM). out is always filled. */
+ * -ETIMEDOUT (SIGKILL sent but still there after KILL_FINAL_WAIT_MS),
+ * what req->before_signal returned when it refused, or another -errno from
+ * pidfd_open (-EMFILE, -ENOMEM). out is always filled. */
 int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 		 struct kill_outcome *out);

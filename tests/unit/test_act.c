@@ -497,3 +497,50 @@ Test(act, every_candidate_refusing_with_eperm_says_eperm)
 	cr_expect_eq(res.status, ACT_NO_VICTIM);
 	cr_expect_eq(res.error, 0);
 }
+
+/* The pre-kill hook runs once the victim is pinned and proved to be the
+ * process sampled, right before its signal: never for a candidate whose pid
+ * was reused, one that vanished, or one that would refuse the signal. The
+ * hook appends $OOMGUARD_PID to dir/ran. */
+Test(act, the_pre_kill_hook_runs_only_for_the_victim_signalled)
+{
+	char dir[] = "/tmp/oomguard-act-XXXXXX", path[128], ran[128], text[256], buf[256];
+	char want[32], cmd[64];
+	pid_t gone = spawn(false), b = spawn(false), self = getpid();
+	struct candidate c[3] = { candidate_of(self), candidate_of(gone), candidate_of(b) };
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pre-kill", dir);
+	snprintf(ran, sizeof(ran), "%s/ran", dir);
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$OOMGUARD_PID\" >> %s\n", ran);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(chmod(path, 0700), 0);
+	config_free(&cfg);
+	cfg = CFG("--kill-timeout", "1", "--pre-kill", path, "--pre-kill-wait", "5",);
+
+	/* This very test process with another start time: a reused pid. */
+	c[0].proc.starttime += 1;
+	kill(gone, SIGKILL);
+	cr_assert_eq(waitpid(gone, NULL, 0), gone);
+	act_carry_out(&act, &term, c, 3, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_assert_not_null(res.victim);
+	cr_expect_eq(res.victim->proc.pid, b);
+	for (int i = 0; i < 1000 && hook_running(&hooks); i++) {
+		hook_reap(&hooks);
+		usleep(10000);
+	}
+	cr_expect_eq(reap(b), SIGTERM);
+	snprintf(want, sizeof(want), "%d\n", (int)b);
+	cr_expect_str_eq(fixture_read(ran, buf, sizeof(buf)) ? buf : "", want,
+			 "the hook ran for: %s", buf);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}
