@@ -127,6 +127,7 @@ static void select_victims(struct loop *l)
 	l->scan.want_cmdline = badness_rules_need_cmdline(l->cfg);
 	l->scan.want_cgroup = badness_rules_need_cgroup(l->cfg);
 	select_init(&l->sel, l->cfg, l->self, totalpages, l->page_kib);
+	select_set_skip(&l->sel, &l->act.skip);
 	l->scans++;
 	r = scan_each(&l->scan, select_visit, &l->sel);
 	if (r < 0)

@@ -155,6 +155,25 @@ struct candidate {
 	unsigned marks;
 };
 
+/* Victims that were sent SIGKILL and did not exit in time (stuck in D state,
+ * or holding memory the reaper cannot free): not candidates again while they
+ * live, as the kernel's MMF_OOM_SKIP makes its own killer move on. act fills
+ * the set from kill outcomes and drops a process once it is gone; decide's
+ * selection skips what is in it. A few suffice: each entry is a kill that
+ * already failed, and the oldest gives way when it is full. */
+#define SKIP_SET_MAX 8
+
+struct skip_entry {
+	pid_t pid;
+	uint64_t starttime;		/* with pid, the identity */
+};
+
+struct skip_set {
+	struct skip_entry e[SKIP_SET_MAX];
+	unsigned n;
+	unsigned oldest;		/* replaced next when full */
+};
+
 /* ---- The decision ---------------------------------------------------------- */
 
 enum action {

@@ -62,6 +62,42 @@ static void step_signalled(void *step_data, int sig)
 		   (int)st->c->proc.pid, st->name, decide_reason_name(st->now->reason));
 }
 
+/* Drop the entries of a->skip whose process is gone (or a zombie, or its
+ * pid since reused). */
+static void skip_prune(struct act *a)
+{
+	struct skip_set *set = &a->skip;
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < set->n; i++) {
+		struct proc_sample v = { .pid = set->e[i].pid, .starttime = set->e[i].starttime };
+		struct proc_sample now;
+
+		if (victim_check(&a->kill, &v, &now) == -ESRCH)
+			continue;
+		set->e[kept++] = set->e[i];
+	}
+	if (kept != set->n)
+		set->oldest = 0;
+	set->n = kept;
+}
+
+/* Remember a victim that outlived its SIGKILL; when the set is full, the
+ * oldest entry gives way. */
+static void skip_add(struct act *a, const struct proc_sample *p)
+{
+	struct skip_set *set = &a->skip;
+	struct skip_entry e = { .pid = p->pid, .starttime = p->starttime };
+
+	skip_prune(a);
+	if (set->n < SKIP_SET_MAX) {
+		set->e[set->n++] = e;
+		return;
+	}
+	set->e[set->oldest] = e;
+	set->oldest = (set->oldest + 1) % SKIP_SET_MAX;
+}
+
 void act_carry_out(struct act *a, const struct decision *d, const struct candidate *candidates,
 		   unsigned n, const struct act_callbacks *cb, struct act_result *res)
 {
@@ -70,6 +106,7 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 
 	memset(res, 0, sizeof(*res));
 	res->status = ACT_NO_VICTIM;
+	skip_prune(a);
 	for (unsigned i = 0; i < n; i++) {
 		const struct candidate *c = &candidates[i];
 		struct kill_request req = {
@@ -101,13 +138,19 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 		st.signal = req.first_signal;
 		log_escape(name, sizeof(name), c->proc.comm);
 		memset(&res->names, 0, sizeof(res->names));
-		r = kill_execute(&a->kill, &req, &res->outcome);
+		r = (a->kill_fn ? a->kill_fn : kill_execute)(&a->kill, &req, &res->outcome);
 		if (r == -ESRCH || r == -EPERM || r == -EINVAL) {
 			refused |= r == -EPERM;
 			log_warn("could not kill pid=%d name=\"%s\": %s; trying the next candidate",
 				 (int)c->proc.pid, name,
 				 r == -ESRCH ? "it exited or its pid was reused" : strerror(-r));
 			continue;
+		}
+		if (r == -ETIMEDOUT && res->outcome.last_signal == SIGKILL) {
+			skip_add(a, &c->proc);
+			log_warn("pid=%d name=\"%s\" is still there %u ms after SIGKILL (stuck in the "
+				 "kernel, or its memory cannot be freed): it will not be chosen again "
+				 "while it lives", (int)c->proc.pid, name, KILL_FINAL_WAIT_MS);
 		}
 		res->status = r == 0 ? ACT_KILLED : ACT_FAILED;
 		res->victim = c;

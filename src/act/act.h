@@ -20,6 +20,12 @@ struct act {
 	struct kill_ctx kill;
 	struct hooks *hooks;		/* the loop's: it reaps them */
 	struct scan *scan;		/* the loop's: for the victim's unit and cgroup */
+	/* Victims sent SIGKILL that did not exit: the loop hands it to the
+	 * selection (select_set_skip), act fills and prunes it. */
+	struct skip_set skip;
+	/* A test seam: NULL is kill_execute. */
+	int (*kill_fn)(const struct kill_ctx *ctx, const struct kill_request *req,
+		       struct kill_outcome *out);
 };
 
 /* What act asks of the loop, which alone may sample and decide. */
@@ -52,6 +58,9 @@ struct act_result {
 };
 
 /* Carry out decision d (ACTION_TERM or ACTION_KILL) on candidates[0..n),
- * best first. Returns nothing; *res says what happened. */
+ * best first. A victim sent SIGKILL that is still there after
+ * KILL_FINAL_WAIT_MS (ACT_FAILED, -ETIMEDOUT) goes into a->skip, and
+ * entries of processes gone since drop out of it. Returns nothing; *res
+ * says what happened. */
 void act_carry_out(struct act *a, const struct decision *d, const struct candidate *candidates,
 		   unsigned n, const struct act_callbacks *cb, struct act_result *res);

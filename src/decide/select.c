@@ -12,6 +12,21 @@ void select_init(struct selection *sel, const struct config *cfg, pid_t self,
 	sel->page_kib = page_kib;
 }
 
+void select_set_skip(struct selection *sel, const struct skip_set *skip)
+{
+	sel->skip = skip;
+}
+
+bool select_skipped(const struct skip_set *skip, pid_t pid, uint64_t starttime)
+{
+	if (!skip)
+		return false;
+	for (unsigned i = 0; i < skip->n; i++)
+		if (skip->e[i].pid == pid && skip->e[i].starttime == starttime)
+			return true;
+	return false;
+}
+
 void select_offer(struct selection *sel, const struct candidate *c)
 {
 	unsigned pos = sel->n_best;
@@ -51,6 +66,12 @@ void select_visit(const struct proc_sample *p, const struct proc_text *text, voi
 
 	if (p->has_mm)
 		offer_top_mem(sel, p);
+	/* Killed already and still there: another SIGKILL frees nothing
+	 * more, the next candidate might. */
+	if (select_skipped(sel->skip, p->pid, p->starttime)) {
+		sel->n_stuck++;
+		return;
+	}
 	skip = badness_evaluate(sel->cfg, p, text, sel->self, sel->totalpages, sel->page_kib, &c);
 	sel->n_skipped[skip]++;
 	if (skip != SKIP_NONE)

@@ -25,11 +25,22 @@ struct selection {
 	unsigned n_top_mem;
 	unsigned n_candidates;
 	unsigned n_skipped[SKIP_IGNORED + 1];	/* by enum badness_skip */
+	const struct skip_set *skip;	/* killed already and stuck; NULL: none */
+	unsigned n_stuck;		/* processes passed over for being in it */
 };
 
 /* Start a selection for one scan. */
 void select_init(struct selection *sel, const struct config *cfg, pid_t self,
 		 uint64_t totalpages, unsigned page_kib);
+
+/* Pass over the processes in skip (victims sent SIGKILL that did not
+ * exit): they are no candidates of this selection, though still counted
+ * among the top memory users. skip must outlive the selection; NULL: none.
+ * Call after select_init. */
+void select_set_skip(struct selection *sel, const struct skip_set *skip);
+
+/* Pure: is (pid, starttime) in skip? */
+bool select_skipped(const struct skip_set *skip, pid_t pid, uint64_t starttime);
 
 /* Offer one process (matches scan_visit_fn). */
 void select_visit(const struct proc_sample *p, const struct proc_text *text, void *sel);

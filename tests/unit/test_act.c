@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "act/act.h"
+#include "decide/select.h"
 #include "fixture.h"
 #include "parse/pidinfo.h"
 
@@ -543,4 +544,84 @@ Test(act, the_pre_kill_hook_runs_only_for_the_victim_signalled)
 			 "the hook ran for: %s", buf);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_expect_eq(system(cmd), 0);
+}
+
+/* The seam for a victim that outlives SIGKILL (D state, memory the reaper
+ * cannot free): the first pid handed to it is "sent SIGKILL" and reported
+ * still there; nothing is signalled. Anyone else gets the real kill. */
+static pid_t stuck_pid;
+static unsigned stuck_calls;
+
+static int kill_stuck_first(const struct kill_ctx *ctx, const struct kill_request *req,
+			    struct kill_outcome *out)
+{
+	if (req->victim->pid != stuck_pid)
+		return kill_execute(ctx, req, out);
+	stuck_calls++;
+	memset(out, 0, sizeof(*out));
+	out->last_signal = SIGKILL;
+	out->waited_ms = KILL_FINAL_WAIT_MS;
+	return -ETIMEDOUT;
+}
+
+/* The candidate as the selection sees it: with memory, a's the most. */
+static struct candidate selectable(pid_t pid, uint64_t rss_kib)
+{
+	struct candidate c = candidate_of(pid);
+
+	c.proc.has_mm = true;
+	c.proc.rss_kib = rss_kib;
+	c.proc.uid = 1000;
+	return c;
+}
+
+/* Select over the two, with act's skip set, as the loop does. */
+static const struct candidate *select_from(struct selection *sel, const struct candidate *a,
+					   const struct candidate *b)
+{
+	select_init(sel, &cfg, getpid(), 1000000, 4);
+	select_set_skip(sel, &act.skip);
+	select_visit(&a->proc, NULL, sel);
+	select_visit(&b->proc, NULL, sel);
+	return sel->n_best ? &sel->best[0] : NULL;
+}
+
+Test(act, a_victim_that_outlives_sigkill_is_not_chosen_again)
+{
+	pid_t a = spawn(false), b = spawn(false);
+	struct candidate ca = selectable(a, 900000), cb_ = selectable(b, 100000);
+	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+	struct selection sel;
+	const struct candidate *best;
+
+	stuck_pid = a;
+	act.kill_fn = kill_stuck_first;
+
+	/* Tick 1: a is chosen, "survives" SIGKILL. */
+	best = select_from(&sel, &ca, &cb_);
+	cr_assert_not_null(best);
+	cr_assert_eq(best->proc.pid, a);
+	act_carry_out(&act, &kill_now, sel.best, sel.n_best, &cb, &res);
+	cr_expect_eq(res.status, ACT_FAILED);
+	cr_expect_eq(res.error, -ETIMEDOUT);
+	cr_expect_eq(act.skip.n, 1);
+
+	/* Tick 2: a is still there, yet b is the one tried now. */
+	best = select_from(&sel, &ca, &cb_);
+	cr_assert_not_null(best);
+	cr_expect_eq(best->proc.pid, b, "the stuck victim was chosen again");
+	cr_expect_eq(sel.n_stuck, 1);
+	act_carry_out(&act, &kill_now, sel.best, sel.n_best, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect_eq(res.victim->proc.pid, b);
+	cr_expect_eq(stuck_calls, 1, "SIGKILL was 'sent' to the stuck victim once");
+	cr_expect_eq(reap(b), SIGKILL);
+	cr_expect_eq(reap(a), 0, "a was never really signalled");
+
+	/* a is gone now: its entry drops out at the next kill. */
+	act_carry_out(&act, &kill_now, NULL, 0, &cb, &res);
+	cr_expect_eq(act.skip.n, 0);
+	act.kill_fn = NULL;
 }
