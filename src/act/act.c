@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "decide/badness.h"
 #include "decide/decide.h"
 #include "decide/policy.h"
 #include "log.h"
@@ -38,15 +40,91 @@ struct act_step {
 	struct proc_names *names;	/* filled once the victim is pinned */
 };
 
+/* As scan_read_names: the text copied out of the scan's buffers. */
+static void names_copy(struct proc_names *out, const struct proc_text *text)
+{
+	out->unit[0] = out->cgroup[0] = out->cmdline[0] = '\0';
+	if (text->unit)
+		snprintf(out->unit, sizeof(out->unit), "%s", text->unit);
+	if (text->cgroup)
+		snprintf(out->cgroup, sizeof(out->cgroup), "%s", text->cgroup);
+	if (text->cmdline)
+		snprintf(out->cmdline, sizeof(out->cmdline), "%s", text->cmdline);
+}
+
 /* kill_execute's call once the victim is pinned and its identity checked:
  * its names are now surely its own, and a pre-kill hook runs for a victim
  * that is about to be signalled, never for a reused pid or one gone. */
+static const char *protection_name(enum badness_skip why)
+{
+	switch (why) {
+	case SKIP_UNKILLABLE: return "oom_score_adj -1000";
+	case SKIP_ROOT_USER: return "--ignore-root-user";
+	case SKIP_IGNORED: return "--ignore";
+	default: return "policy";
+	}
+}
+
+/* What the policy needs of the pinned victim as it is now: its fresh stat
+ * (comm), then uid and oom_score_adj, and the text rules match (cmdline,
+ * cgroup, unit, into the scan's buffers). Read by pid through the procfs
+ * seam, then the pidfd shows the victim still alive, so the pid named it
+ * throughout. Returns 0, or -ESRCH when it is gone. */
+static int read_policy_view(struct act *a, const struct proc_sample *scanned,
+			    const struct proc_sample *now, int pidfd, struct proc_sample *view,
+			    struct proc_text *text)
+{
+	char pid_dir[KILL_PID_PATH_SIZE], adj_buf[32];
+	struct proc_sample status = { 0 };
+	int adj;
+	long n;
+
+	/* What cannot be read or parsed stays as the scan saw it. */
+	*view = *now;
+	view->uid = scanned->uid;
+	view->oom_score_adj = scanned->oom_score_adj;
+	snprintf(pid_dir, sizeof(pid_dir), "%d", (int)now->pid);
+	n = victim_read_file(&a->kill, pid_dir, "status", a->status_buf, sizeof(a->status_buf));
+	if (n == -ESRCH)
+		return -ESRCH;
+	if (n >= 0 && pidinfo_parse_status(a->status_buf, &status) == 0)
+		view->uid = status.uid;
+	n = victim_read_file(&a->kill, pid_dir, "oom_score_adj", adj_buf, sizeof(adj_buf));
+	if (n == -ESRCH)
+		return -ESRCH;
+	if (n >= 0 && pidinfo_parse_oom_score_adj(adj_buf, &adj) == 0)
+		view->oom_score_adj = adj;
+	if (scan_read_text(a->scan, now->pid, text) < 0)
+		return -ESRCH;
+	if (victim_exited(&a->kill, now, pidfd, 0))
+		return -ESRCH;
+	return 0;
+}
+
 static int step_before_signal(void *step_data, const struct proc_sample *now, int pidfd)
 {
 	struct act_step *st = step_data;
 	struct act *a = st->a;
+	struct proc_sample view;
+	struct proc_text text;
+	enum badness_skip why;
+	int r;
 
-	scan_read_names(a->scan, st->c->proc.pid, st->names);
+	/* It may have exec'd since the scan: same pid and start time, a new
+	 * name, command line, uid. The policy is asked again. */
+	r = read_policy_view(a, &st->c->proc, now, pidfd, &view, &text);
+	if (r < 0)
+		return r;
+	why = badness_protected(a->cfg, &view, &text);
+	if (why != SKIP_NONE) {
+		char name[PIDINFO_COMM_MAX * 4 + 1];
+
+		log_notice("pid=%d is now name=\"%s\" and protected (%s); it changed since the scan "
+			   "(an exec?): not signalled", (int)now->pid,
+			   log_escape(name, sizeof(name), view.comm), protection_name(why));
+		return ACT_PROTECTED;
+	}
+	names_copy(st->names, &text);
 	run_hook(a, a->cfg->pre_kill, HOOK_PRE_KILL, st->c, st->names, st->signal,
 		 st->now->reason);
 	return 0;
@@ -139,6 +217,8 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 		log_escape(name, sizeof(name), c->proc.comm);
 		memset(&res->names, 0, sizeof(res->names));
 		r = (a->kill_fn ? a->kill_fn : kill_execute)(&a->kill, &req, &res->outcome);
+		if (r == ACT_PROTECTED)
+			continue;
 		if (r == -ESRCH || r == -EPERM || r == -EINVAL) {
 			refused |= r == -EPERM;
 			log_warn("could not kill pid=%d name=\"%s\": %s; trying the next candidate",

@@ -2,11 +2,14 @@
  * for a fresh decision right before the signal (memory may have come back,
  * or the kill floor been crossed, while the scan ran), run the pre-kill
  * hook, kill through kill.c, and on success the post-kill hook; a candidate
- * that cannot be signalled (gone, EPERM) gives way to the next. It decides
+ * that cannot be signalled (gone, EPERM) gives way to the next, and so does
+ * one that the policy protects now (it exec'd since the scan: decide's
+ * badness_protected, asked again on what the pinned victim is). It decides
  * nothing itself: the decision and the candidates come in, what happened
  * goes out, and the loop writes the record. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 
 #include "act/hook.h"
@@ -23,6 +26,9 @@ struct act {
 	/* Victims sent SIGKILL that did not exit: the loop hands it to the
 	 * selection (select_set_skip), act fills and prunes it. */
 	struct skip_set skip;
+	/* The victim's status, re-read right before the signal (the
+	 * policy's uid): sized as the scan's. */
+	char status_buf[SCAN_STATUS_SIZE];
 	/* A test seam: NULL is kill_execute. */
 	int (*kill_fn)(const struct kill_ctx *ctx, const struct kill_request *req,
 		       struct kill_outcome *out);
@@ -37,6 +43,10 @@ struct act_callbacks {
 	enum escalation (*escalate)(void *userdata);
 	void *userdata;
 };
+
+/* kill_execute's return (through before_signal) for a victim that the
+ * policy protects by now: it is left alone and the next one tried. */
+#define ACT_PROTECTED (-ECANCELED)
 
 enum act_status {
 	ACT_KILLED,		/* a victim was signalled and is gone */

@@ -57,6 +57,19 @@ static bool rule_matches(const struct match_rule *rule, const struct proc_sample
 	return regexec(&rule->regex, subject, 0, NULL, 0) == 0;
 }
 
+enum badness_skip badness_protected(const struct config *cfg, const struct proc_sample *p,
+				    const struct proc_text *text)
+{
+	if (p->oom_score_adj == -1000)
+		return SKIP_UNKILLABLE;
+	if (cfg->ignore_root_user && p->uid == 0)
+		return SKIP_ROOT_USER;
+	for (unsigned i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].kind == MATCH_IGNORE && rule_matches(&cfg->rules[i], p, text))
+			return SKIP_IGNORED;
+	return SKIP_NONE;
+}
+
 enum badness_skip badness_evaluate(const struct config *cfg, const struct proc_sample *p,
 				   const struct proc_text *text, pid_t self,
 				   uint64_t totalpages, unsigned page_kib, struct candidate *out)
@@ -64,6 +77,7 @@ enum badness_skip badness_evaluate(const struct config *cfg, const struct proc_s
 	struct proc_sample scored = *p;
 	long unit = (long)(totalpages / 1000);
 	unsigned marks = 0;
+	enum badness_skip skip;
 
 	if (p->pid == self)
 		return SKIP_SELF;
@@ -72,11 +86,9 @@ enum badness_skip badness_evaluate(const struct config *cfg, const struct proc_s
 	out->kernel_points = badness_points(p, totalpages, page_kib);
 	if (out->kernel_points == BADNESS_UNKILLABLE)
 		return SKIP_UNKILLABLE;
-	if (cfg->ignore_root_user && p->uid == 0)
-		return SKIP_ROOT_USER;
-	for (unsigned i = 0; i < cfg->n_rules; i++)
-		if (cfg->rules[i].kind == MATCH_IGNORE && rule_matches(&cfg->rules[i], p, text))
-			return SKIP_IGNORED;
+	skip = badness_protected(cfg, p, text);
+	if (skip != SKIP_NONE)
+		return skip;
 
 	if (cfg->ignore_positive_adj && scored.oom_score_adj > 0) {
 		scored.oom_score_adj = 0;

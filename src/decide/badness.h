@@ -41,6 +41,15 @@ enum badness_skip {
  * there is 450 oom_score_adj units, 45 % of RAM+swap in points. */
 #define BADNESS_POLICY_ADJ 450
 
+/* Pure: does the policy protect p from every kill, whatever its score?
+ * oom_score_adj -1000 (SKIP_UNKILLABLE), --ignore-root-user and uid 0
+ * (SKIP_ROOT_USER), an --ignore rule matching (SKIP_IGNORED; text as for
+ * badness_evaluate). The one predicate for selection, the re-check right
+ * before a signal and the members of a group or cgroup kill. Returns
+ * SKIP_NONE when not protected. */
+enum badness_skip badness_protected(const struct config *cfg, const struct proc_sample *p,
+				    const struct proc_text *text);
+
 /* Evaluate one process against the kernel's rules and the user policy.
  * text may be NULL when no rule needs more than the name. Returns SKIP_NONE
  * and fills *out for a candidate, or the reason it is not one. */

@@ -625,3 +625,104 @@ Test(act, a_victim_that_outlives_sigkill_is_not_chosen_again)
 	cr_expect_eq(act.skip.n, 0);
 	act.kill_fn = NULL;
 }
+
+/* A child that, once told through the returned pipe, execs sleep: same pid
+ * and start time, a new comm and command line. */
+static pid_t spawn_exec_later(int *go)
+{
+	int ready[2], go_pipe[2];
+	char byte;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(go_pipe, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		close(ready[0]);
+		close(go_pipe[1]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		if (read(go_pipe[0], &byte, 1) != 1)
+			_exit(4);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(5);
+	}
+	close(ready[1]);
+	close(go_pipe[0]);
+	cr_assert_eq(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	*go = go_pipe[1];
+	return pid;
+}
+
+/* Wait until pid's comm reads want. */
+static void wait_comm(pid_t pid, const char *want)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	for (int i = 0; i < 500; i++) {
+		if (fixture_read(path, buf, sizeof(buf)) && strncmp(buf, want, strlen(want)) == 0 &&
+		    buf[strlen(want)] == '\n')
+			return;
+		usleep(10000);
+	}
+	cr_assert_fail("pid %d never became %s", (int)pid, want);
+}
+
+/* Selected as what it was at the scan, then it execs into something the
+ * policy protects: the re-check on the pinned victim leaves it alone. */
+Test(act, a_victim_that_execs_into_a_protected_name_is_left_alone)
+{
+	int go;
+	pid_t a = spawn_exec_later(&go), b = spawn(false);
+	struct candidate c[2] = { candidate_of(a), candidate_of(b) };
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+	char path[64], buf[2048];
+	struct proc_sample after = { 0 };
+
+	config_free(&cfg);
+	cfg = CFG("--kill-timeout", "1", "--ignore", "^sleep$",);
+	cr_assert_str_neq(c[0].proc.comm, "sleep");
+	cr_assert_eq(write(go, "g", 1), 1);
+	close(go);
+	wait_comm(a, "sleep");
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)a);
+	cr_assert_not_null(fixture_read(path, buf, sizeof(buf)));
+	cr_assert_eq(pidinfo_parse_stat(buf, &after), 0);
+	cr_assert_eq(after.starttime, c[0].proc.starttime, "exec keeps the identity");
+
+	act_carry_out(&act, &term, c, 2, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_assert_not_null(res.victim);
+	cr_expect_eq(res.victim->proc.pid, b, "the protected process was killed");
+	cr_expect_eq(reap(a), 0, "still alive");
+	cr_expect_eq(reap(b), SIGTERM);
+}
+
+/* The same through the command line: the scan saw no "--protect-me". */
+Test(act, a_victim_whose_cmdline_is_now_ignored_is_left_alone)
+{
+	int go;
+	pid_t a = spawn_exec_later(&go);
+	struct candidate c = candidate_of(a);
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	config_free(&cfg);
+	cfg = CFG("--kill-timeout", "1", "--ignore", "cmdline:^sleep 30$",);
+	cr_assert_eq(write(go, "g", 1), 1);
+	close(go);
+	wait_comm(a, "sleep");
+	act_carry_out(&act, &term, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_NO_VICTIM);
+	cr_expect_eq(res.error, 0, "protected is not EPERM");
+	cr_expect_eq(reap(a), 0, "still alive");
+}
