@@ -130,6 +130,24 @@ static int step_before_signal(void *step_data, const struct proc_sample *now, in
 	return 0;
 }
 
+/* A member of the victim's group or cgroup, pinned by pidfd: protected by
+ * the same predicate that made it no candidate? What cannot be read of it
+ * counts as protected: a member is spared rather than killed blind.
+ * Returns 1, 0, or -ESRCH when it is gone. */
+static int step_member_protected(void *step_data, pid_t pid, int pidfd)
+{
+	static const struct proc_sample unknown = { .uid = 0, .oom_score_adj = -1000 };
+	struct act_step *st = step_data;
+	struct proc_sample now, view;
+	struct proc_text text;
+
+	if (victim_read_stat(&st->a->kill, pid, &now) < 0)
+		return -ESRCH;
+	if (read_policy_view(st->a, &unknown, &now, pidfd, &view, &text) < 0)
+		return -ESRCH;
+	return badness_protected(st->a->cfg, &view, &text) != SKIP_NONE;
+}
+
 /* kill_execute's word that the first signal went out: only now is it
  * said, so that a slow log never delays a kill. */
 static void step_signalled(void *step_data, int sig)
@@ -212,6 +230,7 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 		req.first_signal = now.action == ACTION_KILL ? SIGKILL : SIGTERM;
 		req.before_signal = step_before_signal;
 		req.signalled = step_signalled;
+		req.member_protected = step_member_protected;
 		req.step_data = &st;
 		st.signal = req.first_signal;
 		log_escape(name, sizeof(name), c->proc.comm);
@@ -232,6 +251,10 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 				 "kernel, or its memory cannot be freed): it will not be chosen again "
 				 "while it lives", (int)c->proc.pid, name, KILL_FINAL_WAIT_MS);
 		}
+		if (res->outcome.spared)
+			log_notice("pid=%d: %u member(s) of its %s spared: the policy protects them",
+				   (int)c->proc.pid, res->outcome.spared,
+				   res->outcome.scope == KILL_SCOPE_CGROUP ? "cgroup" : "process group");
 		res->status = r == 0 ? ACT_KILLED : ACT_FAILED;
 		res->victim = c;
 		res->decision = now;

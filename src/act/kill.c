@@ -101,6 +101,7 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 	out->exited = false;
 	out->released = false;
 	out->waited_ms = 0;
+	out->spared = 0;
 	out->cgroup[0] = '\0';
 
 	/* kill(0), kill(-1) and kill(1) must never be reachable, whatever a
@@ -126,6 +127,8 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 
 	scope_choose(ctx, req->group, req->cgroup, &now, &t, out->cgroup);
 	out->scope = t.scope;
+	t.is_protected = req->member_protected;
+	t.protect_data = req->step_data;
 	/* Reading the cgroup took time: make sure it was the victim's. */
 	if (t.scope == KILL_SCOPE_CGROUP && victim_exited(ctx, v, t.pidfd, 0))
 		return -ESRCH;
@@ -145,6 +148,7 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 	if (r < 0)
 		return r;
 	out->last_signal = req->first_signal;
+	out->spared = t.spared;
 	if (req->signalled)
 		req->signalled(req->step_data, req->first_signal);
 
@@ -155,6 +159,8 @@ int kill_execute(const struct kill_ctx *ctx, const struct kill_request *req,
 			return 0;
 		}
 		r = escalate_kill(ctx, &t);
+		if (r == 0)
+			out->spared = t.spared;
 		if (r == -ESRCH) {
 			out->exited = true;
 			out->waited_ms = (unsigned)(clock_now_ms() - start);

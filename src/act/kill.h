@@ -39,6 +39,9 @@ struct kill_request {
 	 * to send the signal, or -errno to leave this victim alone (nothing
 	 * is sent and kill_execute returns that). May be NULL. */
 	int (*before_signal)(void *step_data, const struct proc_sample *now, int pidfd);
+	/* With -g or --kill-cgroup: is this member protected by the policy?
+	 * Protected members are spared (see scope_signal). NULL: none is. */
+	scope_protected_fn member_protected;
 	/* Called once, right after first_signal went out (to say so: the
 	 * signal first, the words after). May be NULL. */
 	void (*signalled)(void *step_data, int sig);
@@ -52,6 +55,8 @@ struct kill_outcome {
 	bool exited;			/* the victim is gone */
 	bool released;			/* process_mrelease reaped it (or found it gone) */
 	unsigned waited_ms;		/* first signal to exit (or giving up) */
+	unsigned spared;		/* group or cgroup members the policy protects,
+					 * left alone by the last signal */
 	char cgroup[KILL_CGROUP_MAX];	/* with req->cgroup: the victim's v2 path, else "" */
 };
 
@@ -69,7 +74,9 @@ void kill_close(struct kill_ctx *ctx);
  * req->escalate on the way, send SIGKILL after timeout_ms, then
  * process_mrelease so its memory returns even if it is stuck. A refused
  * group or cgroup (pgrp 0/1/own, root or own cgroup) falls back to the
- * victim alone with a warning; out->scope says what was done.
+ * victim alone with a warning; out->scope says what was done. Members of
+ * the group or cgroup that req->member_protected calls protected are not
+ * signalled (out->spared counts them).
  * Returns 0 (victim gone), -ESRCH (not the same process any more, or gone or
  * a zombie before any signal: try the next candidate), -EPERM (may not
  * signal it: next candidate), -EINVAL (victim pid <= 1 or oomguard itself),

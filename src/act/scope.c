@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -27,6 +29,15 @@
  * reaches the log, at four bytes per odd byte. A log line is cut at 1 KiB
  * (log.c), so more than that would never be seen. */
 #define SCOPE_CGROUP_ESCAPED 1024
+
+/* The kernel's dirent64 layout (see scan.c). */
+struct scope_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
 
 bool kill_group_allowed(pid_t pgrp, pid_t self_pgrp)
 {
@@ -162,11 +173,37 @@ void scope_choose(const struct kill_ctx *ctx, bool group, bool cgroup,
 	}
 }
 
+/* One walk over the members of a group or cgroup: sig 0 only counts the
+ * protected ones into *protected, any other signal goes to each member the
+ * policy does not protect. */
+struct member_walk {
+	int sig;
+	unsigned protected;
+};
+
+/* Is member pid, pinned by pidfd and shown to be in the scope, protected?
+ * Counted when it is. True when it must not be signalled. */
+static bool member_spared(const struct kill_target *t, pid_t pid, int pidfd,
+			  struct member_walk *w)
+{
+	int r;
+
+	if (!t->is_protected)
+		return w->sig == 0;
+	r = t->is_protected(t->protect_data, pid, pidfd);
+	if (r > 0)
+		w->protected++;
+	return r != 0 || w->sig == 0;
+}
+
 /* Signal one pid listed in cgroup.procs, if it is still in cgroup. The pidfd
  * is opened before the cgroup is read: if the pid was recycled in between,
  * the pidfd names the dead process and the signal goes nowhere. */
-static void signal_member(const struct kill_ctx *ctx, pid_t pid, const char *cgroup, int sig)
+static void signal_member(const struct kill_ctx *ctx, const struct kill_target *t, pid_t pid,
+			  struct member_walk *w)
 {
+	const char *cgroup = t->cgroup;
+	int sig = w->sig;
 	char pid_dir[KILL_PID_PATH_SIZE];
 	char path[KILL_CGROUP_MAX];
 	_cleanup_close_ int pidfd = -1;
@@ -181,6 +218,8 @@ static void signal_member(const struct kill_ctx *ctx, pid_t pid, const char *cgr
 	snprintf(pid_dir, sizeof(pid_dir), "%d", (int)pid);
 	if (read_cgroup(ctx, pid_dir, path, sizeof(path)) < 0 || strcmp(path, cgroup) != 0)
 		return;
+	if (member_spared(t, pid, pidfd, w))
+		return;
 	r = victim_signal(pidfd, pid, sig);
 	if (r < 0 && r != -ESRCH && log_enabled(LOG_DEBUG)) {
 		char esc[SCOPE_CGROUP_ESCAPED];
@@ -193,17 +232,18 @@ static void signal_member(const struct kill_ctx *ctx, pid_t pid, const char *cgr
 /* One pid read from cgroup.procs: signal it unless it is the victim
  * (signalled by the caller), ourselves, init or garbage. */
 static void signal_listed(const struct kill_ctx *ctx, const struct kill_target *t,
-			  uint64_t pid, int sig)
+			  uint64_t pid, struct member_walk *w)
 {
 	if (pid <= 1 || pid > INT32_MAX || (pid_t)pid == ctx->self_pid ||
 	    (pid_t)pid == t->victim->pid)
 		return;
-	signal_member(ctx, (pid_t)pid, t->cgroup, sig);
+	signal_member(ctx, t, (pid_t)pid, w);
 }
 
-/* Signal every process listed in the cgroup's cgroup.procs. Returns 0 or
- * -errno of reading the list. */
-static int signal_cgroup_procs(const struct kill_ctx *ctx, const struct kill_target *t, int sig)
+/* Walk every process listed in the cgroup's cgroup.procs (see struct
+ * member_walk). Returns 0 or -errno of reading the list. */
+static int signal_cgroup_procs(const struct kill_ctx *ctx, const struct kill_target *t,
+			       struct member_walk *w)
 {
 	char file[KILL_CGROUP_MAX + sizeof("/cgroup.procs")];
 	char buf[PROCS_CHUNK_SIZE];
@@ -223,10 +263,10 @@ static int signal_cgroup_procs(const struct kill_ctx *ctx, const struct kill_tar
 		if (n < 0)
 			return -errno;
 		for (size_t i = 0; procs_next_pid(&pp, buf, (size_t)n, &i, &pid);)
-			signal_listed(ctx, t, pid, sig);
+			signal_listed(ctx, t, pid, w);
 	}
 	if (procs_last_pid(&pp, &pid))
-		signal_listed(ctx, t, pid, sig);
+		signal_listed(ctx, t, pid, w);
 	return 0;
 }
 
@@ -250,11 +290,29 @@ static int write_cgroup_kill(const struct kill_ctx *ctx, const char *cgroup)
  * works, else (and any other signal) each pid listed in cgroup.procs but
  * the victim, which scope_signal always signals itself. Failures are
  * logged; the victim's own signal decides the outcome. */
-static void signal_cgroup(const struct kill_ctx *ctx, const struct kill_target *t, int sig)
+static void signal_cgroup(const struct kill_ctx *ctx, struct kill_target *t, int sig)
 {
 	char esc[SCOPE_CGROUP_ESCAPED];
+	struct member_walk count = { .sig = 0 }, walk = { .sig = sig };
 	int r;
 
+	t->spared = 0;
+	/* cgroup.kill takes everyone: only when no member is protected. A
+	 * list that cannot be read cannot show that. */
+	r = t->is_protected ? signal_cgroup_procs(ctx, t, &count) : 0;
+	if (r < 0) {
+		log_warn("cgroup %s: cgroup.procs: %s; signalling the victim only",
+			 log_escape(esc, sizeof(esc), t->cgroup), strerror(-r));
+		return;
+	}
+	if (count.protected) {
+		r = signal_cgroup_procs(ctx, t, &walk);
+		t->spared = walk.protected;
+		if (r < 0)
+			log_warn("cgroup %s: cgroup.procs: %s; signalling the victim only",
+				 log_escape(esc, sizeof(esc), t->cgroup), strerror(-r));
+		return;
+	}
 	if (sig == SIGKILL) {
 		r = write_cgroup_kill(ctx, t->cgroup);
 		if (r == 0)
@@ -262,19 +320,119 @@ static void signal_cgroup(const struct kill_ctx *ctx, const struct kill_target *
 		log_notice("cgroup %s: cgroup.kill: %s; signalling each process",
 			   log_escape(esc, sizeof(esc), t->cgroup), strerror(-r));
 	}
-	r = signal_cgroup_procs(ctx, t, sig);
+	r = signal_cgroup_procs(ctx, t, &walk);
+	t->spared = walk.protected;
 	if (r < 0)
 		log_warn("cgroup %s: cgroup.procs: %s; signalling the victim only",
 			 log_escape(esc, sizeof(esc), t->cgroup), strerror(-r));
 }
 
-int scope_signal(const struct kill_ctx *ctx, const struct kill_target *t, int sig)
+/* One entry of the procfs root: if it is a process of t->pgrp other than
+ * the victim and oomguard, pin it, check it is still in the group, and
+ * signal it unless spared (struct member_walk). */
+static void group_member(const struct kill_ctx *ctx, const struct kill_target *t, pid_t pid,
+			 struct member_walk *w)
 {
+	struct proc_sample first, now;
+	_cleanup_close_ int pidfd = -1;
+	int r;
+
+	if (pid <= 1 || pid == ctx->self_pid || pid == t->victim->pid)
+		return;
+	/* A cheap look first: most processes are in other groups. */
+	if (victim_read_stat(ctx, pid, &first) < 0 || first.pgrp != t->pgrp)
+		return;
+	if (ctx->have_pidfd) {
+		r = victim_open_pidfd(pid);
+		if (r < 0)
+			return;
+		pidfd = r;
+	}
+	/* Pinned now: the same process (start time) and still in the group. */
+	if (victim_check(ctx, &first, &now) < 0 || now.pgrp != t->pgrp)
+		return;
+	if (member_spared(t, pid, pidfd, w))
+		return;
+	r = victim_signal(pidfd, pid, w->sig);
+	if (r < 0 && r != -ESRCH)
+		log_debug("process group %d: pid %d: %s", (int)t->pgrp, (int)pid, strerror(-r));
+}
+
+/* Walk the procfs root for the members of t->pgrp. Returns 0 or -errno of
+ * reading the directory. */
+static int walk_group(const struct kill_ctx *ctx, const struct kill_target *t,
+		      struct member_walk *w)
+{
+	/* Any size works (getdents64 resumes); 8 KiB is ~300 entries a call. */
+	char dents[8192] __attribute__((aligned(8)));
+	_cleanup_close_ int fd = openat(ctx->procfs->root_fd, ".",
+					O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, dents, sizeof(dents));
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		for (long off = 0; off < n;) {
+			struct scope_dirent64 *d = (struct scope_dirent64 *)(void *)(dents + off);
+			char *end;
+			unsigned long pid;
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '1' || d->d_name[0] > '9')
+				continue;
+			pid = strtoul(d->d_name, &end, 10);
+			if (*end || pid > INT32_MAX)
+				continue;
+			group_member(ctx, t, (pid_t)pid, w);
+		}
+	}
+}
+
+/* The process group: whole with kill(-pgrp) unless a member is protected,
+ * then member by member. Returns 0, or -errno of kill(-pgrp). */
+static int signal_group(const struct kill_ctx *ctx, struct kill_target *t, int sig, bool *whole)
+{
+	struct member_walk count = { .sig = 0 }, walk = { .sig = sig };
+	int r;
+
+	t->spared = 0;
+	*whole = true;
+	r = t->is_protected ? walk_group(ctx, t, &count) : 0;
+	if (r < 0) {
+		/* Its members cannot be seen, so neither can their protection. */
+		log_warn("process group %d: cannot list its members (%s); signalling the victim "
+			 "only", (int)t->pgrp, strerror(-r));
+		*whole = false;
+		return 0;
+	}
+	if (count.protected) {
+		*whole = false;
+		r = walk_group(ctx, t, &walk);
+		t->spared = walk.protected;
+		if (r < 0)
+			log_warn("process group %d: cannot list its members (%s); signalling the "
+				 "victim only", (int)t->pgrp, strerror(-r));
+		return 0;
+	}
+	return kill(-t->pgrp, sig) < 0 ? -errno : 0;
+}
+
+int scope_signal(const struct kill_ctx *ctx, struct kill_target *t, int sig)
+{
+	bool whole;
 	int r;
 
 	switch (t->scope) {
 	case KILL_SCOPE_GROUP:
-		return kill(-t->pgrp, sig) < 0 ? -errno : 0;
+		r = signal_group(ctx, t, sig, &whole);
+		if (whole)
+			return r;
+		break;
 	case KILL_SCOPE_CGROUP:
 		signal_cgroup(ctx, t, sig);
 		break;
@@ -287,7 +445,7 @@ int scope_signal(const struct kill_ctx *ctx, const struct kill_target *t, int si
 	r = victim_signal(t->pidfd, t->victim->pid, sig);
 	/* Gone already (cgroup.kill got there first, or it exited): the rest
 	 * of its cgroup has been signalled, which is what was asked. */
-	if (r == -ESRCH && t->scope == KILL_SCOPE_CGROUP)
+	if (r == -ESRCH && t->scope != KILL_SCOPE_PROCESS)
 		return 0;
 	return r;
 }

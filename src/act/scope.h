@@ -15,6 +15,10 @@ enum kill_scope {
 	KILL_SCOPE_CGROUP,	/* every process in the victim's cgroup */
 };
 
+/* Does the policy protect member pid (pinned by pidfd, -1 without)?
+ * Returns 1 (spare it), 0 (signal it) or -ESRCH (gone). */
+typedef int (*scope_protected_fn)(void *data, pid_t pid, int pidfd);
+
 /* What one kill acts on, settled before the first signal. */
 struct kill_target {
 	const struct proc_sample *victim;
@@ -22,6 +26,11 @@ struct kill_target {
 	pid_t pgrp;			/* for KILL_SCOPE_GROUP */
 	enum kill_scope scope;
 	const char *cgroup;		/* for KILL_SCOPE_CGROUP: "/a/b.scope" */
+	/* Members of the group or cgroup it protects are spared; NULL:
+	 * none is. */
+	scope_protected_fn is_protected;
+	void *protect_data;
+	unsigned spared;		/* members spared by the last signal */
 };
 
 /* Read oomguard's own cgroup into ctx->self_cgroup ("" when unknown) and
@@ -54,6 +63,9 @@ void scope_choose(const struct kill_ctx *ctx, bool group, bool cgroup,
 		  const struct proc_sample *now, struct kill_target *t, char *cgroup_buf);
 
 /* Send sig to the target's scope; the victim itself always gets it
- * directly, through its pidfd. Returns 0, -ESRCH (nothing left to signal)
- * or -EPERM. */
-int scope_signal(const struct kill_ctx *ctx, const struct kill_target *t, int sig);
+ * directly, through its pidfd. With t->is_protected, the members are
+ * looked at first: when none is protected, the group or cgroup is
+ * signalled whole (kill(-pgrp), cgroup.kill); else each member but the
+ * protected ones, one by one through a pidfd, and t->spared says how many
+ * were spared. Returns 0, -ESRCH (nothing left to signal) or -EPERM. */
+int scope_signal(const struct kill_ctx *ctx, struct kill_target *t, int sig);

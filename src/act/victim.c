@@ -88,9 +88,7 @@ long victim_read_file(const struct kill_ctx *ctx, const char *pid_dir, const cha
 	return n;
 }
 
-/* Re-read PID/stat into *now. Returns 0, -ESRCH when the process is gone,
- * -EINVAL when the text does not parse, or another -errno. */
-static int read_stat(const struct kill_ctx *ctx, pid_t pid, struct proc_sample *now)
+int victim_read_stat(const struct kill_ctx *ctx, pid_t pid, struct proc_sample *now)
 {
 	char pid_dir[KILL_PID_PATH_SIZE];
 	char buf[STAT_BUF_SIZE];
@@ -107,7 +105,7 @@ static int read_stat(const struct kill_ctx *ctx, pid_t pid, struct proc_sample *
 int victim_check(const struct kill_ctx *ctx, const struct proc_sample *victim,
 		 struct proc_sample *now)
 {
-	int r = read_stat(ctx, victim->pid, now);
+	int r = victim_read_stat(ctx, victim->pid, now);
 
 	if (r < 0)
 		return r;

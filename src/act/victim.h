@@ -53,6 +53,11 @@ int victim_signal(int pidfd, pid_t pid, int sig);
 long victim_read_file(const struct kill_ctx *ctx, const char *pid_dir, const char *name,
 		      char *buf, size_t size);
 
+/* Read pid's stat through the procfs seam into *now (zeroed first).
+ * Returns 0, -ESRCH when the process is gone, -EINVAL when the text does
+ * not parse, or another -errno. */
+int victim_read_stat(const struct kill_ctx *ctx, pid_t pid, struct proc_sample *now);
+
 /* Is victim->pid still the process sampled as victim, and alive? Returns 0
  * with *now filled from a fresh stat, -ESRCH when it is gone, a zombie, or
  * a different process with the same pid (its starttime differs), -EINVAL

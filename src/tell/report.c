@@ -204,6 +204,8 @@ const char *report_format_kill(char *buf, size_t len, const struct report_kill *
 		append(buf, len, &o, " escalation=%s", k->escalation);
 	if (k->exited_ms >= 0)
 		append(buf, len, &o, " exited_ms=%d", k->exited_ms);
+	if (k->spared)
+		append(buf, len, &o, " spared=%u", k->spared);
 	append(buf, len, &o, " released=%s trigger=\"%s\"", k->released ? "yes" : "no",
 	       k->trigger ? k->trigger : "");
 	return buf;

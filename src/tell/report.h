@@ -57,6 +57,8 @@ struct report_kill {
 	const char *escalation;	/* "timeout", "floor-kill"; NULL: none */
 	int exited_ms;		/* -1: unknown / not waited */
 	bool released;		/* process_mrelease gave the memory back */
+	unsigned spared;	/* -g/--kill-cgroup members the policy protects,
+				 * not signalled; 0: left out */
 	const char *trigger;	/* why: floors or pressure, with the values */
 };
 

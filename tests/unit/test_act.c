@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -725,4 +727,168 @@ Test(act, a_victim_whose_cmdline_is_now_ignored_is_left_alone)
 	cr_expect_eq(res.status, ACT_NO_VICTIM);
 	cr_expect_eq(res.error, 0, "protected is not EPERM");
 	cr_expect_eq(reap(a), 0, "still alive");
+}
+
+/* --- -g and --kill-cgroup spare the members the policy protects --- */
+
+/* A child in process group pgrp (0: a new one of its own), named comm
+ * (NULL: inherited), running as uid (0: stay root); SIGTERM kills it. */
+static pid_t spawn_member(pid_t pgrp, const char *comm, uid_t uid)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (setpgid(0, pgrp) < 0)
+			_exit(2);
+		if (uid && (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
+			_exit(2);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		if (comm)
+			prctl(PR_SET_NAME, comm);
+		close(ready[0]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	setpgid(pid, pgrp);
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &byte, 1), 1, "member did not start");
+	close(ready[0]);
+	return pid;
+}
+
+Test(act, the_process_group_spares_what_ignore_protects)
+{
+	pid_t a = spawn_member(0, NULL, 0);
+	pid_t b = spawn_member(a, NULL, 0), p = spawn_member(a, "protected", 0);
+	struct candidate c = candidate_of(a);
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	config_free(&cfg);
+	cfg = CFG("--kill-timeout", "1", "-g", "--ignore", "^protected$",);
+	act_carry_out(&act, &term, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect_eq(res.outcome.scope, KILL_SCOPE_GROUP);
+	cr_expect_eq(res.outcome.spared, 1);
+	cr_expect_eq(reap(a), SIGTERM);
+	usleep(100000);
+	cr_expect_eq(reap(b), SIGTERM, "an unprotected member was not signalled");
+	cr_expect_eq(reap(p), 0, "the --ignore'd member was signalled with its group");
+}
+
+Test(act, the_process_group_spares_root_with_ignore_root_user)
+{
+	pid_t a, b, p;
+	struct candidate c;
+	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	if (geteuid() != 0)
+		cr_skip("needs root, to start members as another uid");
+	a = spawn_member(0, NULL, 65534);
+	b = spawn_member(a, NULL, 65534);
+	p = spawn_member(a, NULL, 0);
+	c = candidate_of(a);
+	c.proc.uid = 65534;
+	config_free(&cfg);
+	cfg = CFG("--kill-timeout", "1", "-g", "--ignore-root-user",);
+	act_carry_out(&act, &kill_now, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect_eq(res.outcome.spared, 1);
+	cr_expect_eq(reap(a), SIGKILL);
+	usleep(100000);
+	cr_expect_eq(reap(b), SIGKILL);
+	cr_expect_eq(reap(p), 0, "the root member was killed with its group");
+}
+
+Test(act, a_group_with_no_protected_member_is_signalled_whole)
+{
+	pid_t a = spawn_member(0, NULL, 0), b = spawn_member(a, NULL, 0);
+	struct candidate c = candidate_of(a);
+	struct script s = { .recheck = { term }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	config_free(&cfg);
+	cfg = CFG("--kill-timeout", "1", "-g", "--ignore", "^protected$",);
+	act_carry_out(&act, &term, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect_eq(res.outcome.spared, 0);
+	cr_expect_eq(reap(a), SIGTERM);
+	usleep(100000);
+	cr_expect_eq(reap(b), SIGTERM);
+}
+
+/* The same inside a cgroup v2 made for the test, when one can be. */
+static char act_cg[256];
+
+static bool cg_make(void)
+{
+	struct statfs sfs;
+
+	if (statfs("/sys/fs/cgroup/unified", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+		snprintf(act_cg, sizeof(act_cg), "/sys/fs/cgroup/unified/oomguard-act-%d",
+			 (int)getpid());
+	else if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+		snprintf(act_cg, sizeof(act_cg), "/sys/fs/cgroup/oomguard-act-%d", (int)getpid());
+	else
+		return false;
+	return mkdir(act_cg, 0755) == 0;
+}
+
+static void cg_move(pid_t pid)
+{
+	char file[300], num[16];
+	int fd, len;
+
+	snprintf(file, sizeof(file), "%s/cgroup.procs", act_cg);
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s: %s", file, strerror(errno));
+	len = snprintf(num, sizeof(num), "%d", (int)pid);
+	cr_assert_eq(write(fd, num, (size_t)len), len);
+	close(fd);
+}
+
+Test(act, the_cgroup_spares_what_ignore_protects)
+{
+	pid_t a, b, p;
+	struct candidate c;
+	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
+	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_result res;
+
+	if (!cg_make())
+		cr_skip("no writable cgroup v2 hierarchy here: --kill-cgroup protection untested");
+	a = spawn_member(0, NULL, 0);
+	b = spawn_member(0, NULL, 0);
+	p = spawn_member(0, "protected", 0);
+	cg_move(a);
+	cg_move(b);
+	cg_move(p);
+	c = candidate_of(a);
+	config_free(&cfg);
+	cfg = CFG("--kill-timeout", "1", "--kill-cgroup", "--ignore", "^protected$",);
+	kill_close(&act.kill);
+	cr_assert_eq(kill_init(&act.kill, &proc, NULL), 0);
+	act_carry_out(&act, &kill_now, &c, 1, &cb, &res);
+	cr_expect_eq(res.status, ACT_KILLED);
+	cr_expect_eq(res.outcome.scope, KILL_SCOPE_CGROUP);
+	cr_expect_eq(res.outcome.spared, 1);
+	cr_expect_eq(reap(a), SIGKILL);
+	usleep(100000);
+	cr_expect_eq(reap(b), SIGKILL, "an unprotected member was not killed");
+	cr_expect_eq(reap(p), 0, "cgroup.kill took the --ignore'd member too");
+	for (int i = 0; i < 100 && rmdir(act_cg) < 0 && errno == EBUSY; i++)
+		usleep(10000);
 }

@@ -51,3 +51,17 @@ Test(report, a_hostile_unit_is_escaped_and_quoted)
 	cr_expect_not_null(strstr(record(buf, sizeof(buf), "a=b.scope"), " unit=\"a=b.scope\" "),
 			   "%s", buf);
 }
+
+Test(report, members_spared_are_counted_in_the_record)
+{
+	struct report_kill k = {
+		.victim = &victim, .unit = "app.scope", .verb = "killed", .reason = REASON_FLOOR_TERM,
+		.signal = SIGTERM, .exited_ms = 40, .spared = 2, .trigger = "why",
+	};
+	char buf[1536];
+
+	cr_expect_not_null(strstr(report_format_kill(buf, sizeof(buf), &k),
+				  " exited_ms=40 spared=2 released=no "), "%s", buf);
+	k.spared = 0;
+	cr_expect_null(strstr(report_format_kill(buf, sizeof(buf), &k), "spared"), "%s", buf);
+}
