@@ -52,9 +52,6 @@ static void names_copy(struct proc_names *out, const struct proc_text *text)
 		snprintf(out->cmdline, sizeof(out->cmdline), "%s", text->cmdline);
 }
 
-/* kill_execute's call once the victim is pinned and its identity checked:
- * its names are now surely its own, and a pre-kill hook runs for a victim
- * that is about to be signalled, never for a reused pid or one gone. */
 static const char *protection_name(enum badness_skip why)
 {
 	switch (why) {
@@ -101,6 +98,11 @@ static int read_policy_view(struct act *a, const struct proc_sample *scanned,
 	return 0;
 }
 
+/* kill_execute's call once the victim is pinned and its identity checked:
+ * its names are now surely its own, and a pre-kill hook runs for a victim
+ * that is about to be signalled, never for a reused pid or one gone. The
+ * policy is asked again first (it may have exec'd). Returns 0, -ESRCH or
+ * ACT_PROTECTED. */
 static int step_before_signal(void *step_data, const struct proc_sample *now, int pidfd)
 {
 	struct act_step *st = step_data;
