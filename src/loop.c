@@ -183,6 +183,7 @@ static void log_record(struct loop *l, const struct candidate *c, const struct p
 		.signal = out ? out->last_signal : d->action == ACTION_KILL ? SIGKILL : SIGTERM,
 		.exited_ms = out && out->exited ? (int)out->waited_ms : -1,
 		.released = out && out->released,
+		.spared = out ? out->spared : 0,
 		.trigger = l->trigger_text,
 	};
 	char line[1536];
