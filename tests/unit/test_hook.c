@@ -494,7 +494,7 @@ Test(hook, clean_process_state)
 
 Test(hook, does_not_block_and_slow_hooks_are_killed)
 {
-	char script[160], body[256], bgpid_path[160], buf[64], proc_path[64];
+	char script[160], body[640], bgpid_path[160], buf[64], proc_path[64];
 	struct hook_info info = { .event = HOOK_PRE_KILL, .victim = &firefox, .signal = SIGTERM };
 	const char *log;
 	uint64_t start;
@@ -504,8 +504,10 @@ Test(hook, does_not_block_and_slow_hooks_are_killed)
 	snprintf(script, sizeof(script), "%s/slow.sh", dir);
 	snprintf(bgpid_path, sizeof(bgpid_path), "%s/bg.pid", dir);
 	/* A background child as well: the timeout takes the whole session. */
-	snprintf(body, sizeof(body), "#!/bin/sh\nsleep 5 &\necho $! > '%s'\nexec sleep 5\n",
-		 bgpid_path);
+	/* Written aside and renamed: the file is whole once it exists. */
+	snprintf(body, sizeof(body),
+		 "#!/bin/sh\nsleep 5 &\necho $! > '%s.new'\nmv '%s.new' '%s'\nexec sleep 5\n",
+		 bgpid_path, bgpid_path, bgpid_path);
 	write_script(script, body, 0755);
 
 	start = mono_ms();
