@@ -125,6 +125,30 @@ static int open_procfs(struct config *cfg, struct procfs *procfs)
 	return 0;
 }
 
+/* A daemon started with stdin, stdout or stderr closed would hand that
+ * number to the first descriptor it opens (the procfs root, a metrics
+ * file), and its log lines would go there. Put /dev/null on each one that
+ * is closed, before anything else is opened. Returns 0 or -errno (nothing
+ * can be said then: stderr may be the one missing). */
+static int open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int null_fd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number: fd itself, as the lower ones are open. */
+		null_fd = open("/dev/null", O_RDWR);
+		if (null_fd < 0)
+			return -errno;
+		if (null_fd != fd) {
+			close(null_fd);
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct procfs procfs = PROCFS_INIT;
@@ -132,6 +156,8 @@ int main(int argc, char **argv)
 	char err[256];
 	int r;
 
+	if (open_std_fds() < 0)
+		return 1;
 	if (config_parse(&cfg, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "oomguard: %s\n", err);
 		config_free(&cfg);

@@ -416,3 +416,84 @@ Test(daemon, one_malformed_sample_is_skipped)
 	fclose(err);
 	fixture_destroy(dir);
 }
+
+/* Start $OOMGUARD_BIN with args after closing the descriptors in the
+ * close_mask (bit n: fd n), as a service manager or a shell's `2>&-` might;
+ * the other standard descriptors are inherited. */
+static pid_t start_with_closed_fds(unsigned close_mask, const char *const *args)
+{
+	char *argv[16];
+	int argc = 0;
+	pid_t pid;
+
+	argv[argc++] = getenv("OOMGUARD_BIN");
+	while (*args && argc < 15)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		for (int fd = 0; fd <= 2; fd++)
+			if (close_mask & (1u << fd))
+				close(fd);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* With stderr (or every standard descriptor) closed at start, the lowest
+ * free number would go to the procfs root the daemon opens first, and its
+ * log lines there. The daemon puts /dev/null on 0, 1 and 2 first: the
+ * procfs root lies above them and a --once run works and writes its
+ * metrics file as usual. */
+Test(daemon, closed_standard_fds_become_dev_null_first)
+{
+	static const unsigned masks[] = { 1u << 2, 7u };
+
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		char *dir = copy_fixture("plenty"), metrics[1100], buf[8192], fd_path[64], target[1100];
+		char link[3][1100] = { "", "", "" };
+		int root_fd = -1, status;
+		pid_t pid;
+
+		snprintf(metrics, sizeof(metrics), "%s/metrics.prom", dir);
+		pid = start_with_closed_fds(masks[i], (const char *const[]){ "--dryrun", "--once",
+					    "--procfs", dir, "--metrics-file", metrics, NULL });
+		status = wait_exit_ms(pid, 5000);
+		cr_expect_eq(status, 0, "mask %x: exit %d", masks[i], status);
+		cr_assert_not_null(fixture_read(metrics, buf, sizeof(buf)), "mask %x: no metrics file",
+				   masks[i]);
+		cr_expect(strncmp(buf, "# HELP ", 7) == 0, "mask %x: %s", masks[i], buf);
+		cr_expect(strstr(buf, "policy:") == NULL && strstr(buf, "SIGTERM/SIGKILL when") == NULL,
+			  "mask %x: a log line went into the metrics file: %s", masks[i], buf);
+
+		/* Running, before and after the start: which fd holds what. */
+		pid = start_with_closed_fds(masks[i], (const char *const[]){ "--dryrun", "-r", "0",
+					    "--procfs", dir, NULL });
+		for (int waited = 0; root_fd < 0 && waited < 5000; waited += 10) {
+			usleep(10000);
+			for (int fd = 0; fd < 16 && root_fd < 0; fd++) {
+				ssize_t n;
+
+				snprintf(fd_path, sizeof(fd_path), "/proc/%d/fd/%d", (int)pid, fd);
+				n = readlink(fd_path, target, sizeof(target) - 1);
+				if (n <= 0)
+					continue;
+				target[n] = '\0';
+				if (fd <= 2)
+					snprintf(link[fd], sizeof(link[fd]), "%s", target);
+				if (strcmp(target, dir) == 0)
+					root_fd = fd;
+			}
+		}
+		kill(pid, SIGTERM);
+		cr_expect_eq(wait_exit_ms(pid, 3000), 0);
+		cr_expect_gt(root_fd, 2, "mask %x: the procfs root is fd %d", masks[i], root_fd);
+		for (int fd = 0; fd <= 2; fd++)
+			if (masks[i] & (1u << fd))
+				cr_expect_str_eq(link[fd], "/dev/null", "mask %x: fd %d is '%s'", masks[i],
+						 fd, link[fd]);
+		fixture_destroy(dir);
+	}
+}
