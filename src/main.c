@@ -149,6 +149,24 @@ static int open_std_fds(void)
 	return 0;
 }
 
+/* Flush and close stdout after --help or --version: a full disk or a
+ * closed pipe must not pass for printed output. Returns the exit status (1
+ * after printing one line). */
+static int close_stdout(const char *flag)
+{
+	int failed;
+
+	errno = 0;
+	failed = fflush(stdout) != 0 || ferror(stdout);
+	if (!failed && fclose(stdout) != 0)
+		failed = 1;
+	if (!failed)
+		return 0;
+	fprintf(stderr, "oomguard: %s: cannot write to stdout: %s\n", flag,
+		strerror(errno ? errno : EIO));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct procfs procfs = PROCFS_INIT;
@@ -166,12 +184,12 @@ int main(int argc, char **argv)
 	if (cfg.action == CONFIG_HELP) {
 		fputs(config_usage, stdout);
 		config_free(&cfg);
-		return 0;
+		return close_stdout("--help");
 	}
 	if (cfg.action == CONFIG_VERSION) {
 		printf("oomguard %s\n", OOMGUARD_VERSION);
 		config_free(&cfg);
-		return 0;
+		return close_stdout("--version");
 	}
 	r = open_procfs(&cfg, &procfs);
 	if (r != 0) {
@@ -186,10 +204,12 @@ int main(int argc, char **argv)
 	if (cfg.action == CONFIG_LIST) {
 		r = list_print(stdout, &cfg, &procfs);
 		if (r < 0)
-			fprintf(stderr, "oomguard: --list: %s\n", strerror(-r));
+			fprintf(stderr, "oomguard: --list: %s%s\n",
+				ferror(stdout) ? "cannot write to stdout: " : "",
+				strerror(-r));
 		procfs_close(&procfs);
 		config_free(&cfg);
-		return r < 0 ? 1 : 0;
+		return r < 0 ? 1 : close_stdout("--list");
 	}
 	install_signals();
 	log_start(&cfg);

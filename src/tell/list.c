@@ -148,5 +148,10 @@ int list_print(FILE *out, const struct config *cfg, const struct procfs *procfs)
 			log_escape(where, sizeof(where), col.rows[i].where));
 	}
 	free(col.rows);
+	/* The rows sit in stdio's buffer: a full disk or a closed pipe shows
+	 * only when it is flushed, and must not pass for a printed list. */
+	errno = 0;
+	if (fflush(out) != 0 || ferror(out))
+		return errno ? -errno : -EIO;
 	return 0;
 }

@@ -169,3 +169,36 @@ Test(cli, list_with_ignore_and_bad_regex)
 	cr_expect_eq(count_lines(res.err), 1, "%s", res.err);
 	fixture_destroy(root);
 }
+
+/* Output that cannot be written (a full disk, here /dev/full) is a failure:
+ * exit 1 with one line on stderr, not 0 as if the text had been printed. */
+Test(cli, output_that_cannot_be_written_exits_1)
+{
+	static const char *const cases[][4] = {
+		{ "--help" },
+		{ "--version" },
+		{ "-v" },
+		{ "--list", "--procfs", NULL /* the fixture */ },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *args[5] = { cases[i][0], cases[i][1], cases[i][2], NULL, NULL };
+		int full = open("/dev/full", O_WRONLY);
+		FILE *err = tmpfile();
+		pid_t pid;
+
+		if (strcmp(args[0], "--list") == 0)
+			args[2] = fixture("plenty");
+		cr_assert_geq(full, 0, "no /dev/full");
+		cr_assert_not_null(err);
+		pid = start_oomguard(full, fileno(err), NULL, args);
+		res.status = wait_exit_ms(pid, 5000);
+		read_stream(err, res.err, sizeof(res.err));
+		close(full);
+		fclose(err);
+		cr_expect_eq(res.status, 1, "%s: exit %d", args[0], res.status);
+		cr_expect_eq(count_lines(res.err), 1, "%s: stderr '%s'", args[0], res.err);
+		cr_expect(strstr(res.err, "cannot write to stdout: No space left on device") != NULL,
+			  "%s: %s", args[0], res.err);
+	}
+}
