@@ -220,9 +220,17 @@ int main(int argc, char **argv)
 		/* Everything that needs privilege is open now: protect
 		 * ourselves, then keep only what killing needs. */
 		caps_protect_self(&caps, cfg.high_priority);
-		caps_drop(&caps);
-		caps_log(&caps, cfg.dryrun);
-		r = loop_run(&the_loop, &stop_requested);
+		r = caps_drop(&caps);
+		if (r < 0) {
+			/* Fail closed: a daemon that carries on with every root
+			 * capability, and hands them to its hooks, is worse than
+			 * one that does not start. */
+			log_err("cannot drop capabilities (%s): refusing to run with more privilege "
+				"than killing needs", strerror(-r));
+		} else {
+			caps_log(&caps, cfg.dryrun);
+			r = loop_run(&the_loop, &stop_requested);
+		}
 	}
 	loop_close(&the_loop);
 

@@ -104,8 +104,10 @@ int caps_drop(struct caps_report *rep)
 
 			for (int i = 0; i < n_keep; i++)
 				kept |= keep[i] == c;
-			if (!kept && CAP_IS_SUPPORTED(c))
-				cap_drop_bound(c);
+			if (!kept && CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0) {
+				r = -errno;
+				goto out;
+			}
 		}
 	}
 	if (cap_reset_ambient() < 0 && errno != EINVAL) {
@@ -142,10 +144,7 @@ void caps_log(const struct caps_report *rep, bool dryrun)
 			 "the kernel may pick oomguard", CAPS_SELF_OOM_SCORE_ADJ, strerror(rep->adj_errno));
 	if (rep->nice_wanted && !rep->nice_set)
 		log_warn("-p: cannot set nice -20 (needs CAP_SYS_NICE); running at normal priority");
-	if (!rep->dropped)
-		log_warn("cannot drop capabilities (%s): running with more privilege than needed",
-			 strerror(rep->drop_errno));
-	else
+	if (rep->dropped)
 		log_info("capabilities: kept CAP_KILL%s; others, inheritable and ambient cleared, "
 			 "no-new-privs set", rep->kept_ipc_lock ? " and CAP_IPC_LOCK" : "");
 	/* Said in --dryrun too: a dry run is how an operator checks a set-up. */

@@ -35,9 +35,11 @@ int caps_protect_self(struct caps_report *rep, bool high_priority);
  * while RLIMIT_MEMLOCK could stop locked memory from growing. Clears the
  * inheritable and ambient sets and the bounding set (when CAP_SETPCAP
  * allows), and sets no-new-privs. Call after every descriptor and trigger
- * that needs privilege is set up. Returns 0 or -errno (recorded in *rep). */
+ * that needs privilege is set up. Returns 0 or -errno (recorded in *rep):
+ * on failure the process may still hold every capability it started with,
+ * and the caller must not go on. */
 int caps_drop(struct caps_report *rep);
 
 /* Log what the start-up achieved and what the daemon will not be able to
- * do, one line each. */
+ * do, one line each (after a successful caps_drop()). */
 void caps_log(const struct caps_report *rep, bool dryrun);

@@ -1,8 +1,15 @@
 /* The daemon as systemd and an operator meet it: signals, readiness,
  * metrics, the kernel-OOM watch. Always --dryrun against fixture trees;
  * the only processes signalled are the oomguard children started here. */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 
 #include "run.h"
@@ -496,4 +503,93 @@ Test(daemon, closed_standard_fds_become_dev_null_first)
 						 fd, link[fd]);
 		fixture_destroy(dir);
 	}
+}
+
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* In a child about to exec: make the system call nr fail with EPERM from
+ * now on (a seccomp filter, inherited across exec), so that a step the
+ * kernel would allow here can be made to fail for real. Returns 0 or -1. */
+static int deny_syscall(long nr)
+{
+#ifdef TEST_AUDIT_ARCH
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
+
+	/* No new privileges: what a filter needs without CAP_SYS_ADMIN, and
+	 * what oomguard sets itself anyway. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+#else
+	(void)nr;
+	return -1;
+#endif
+}
+
+/* Run $OOMGUARD_BIN with args, the system call nr denied, stderr into
+ * res->err. Skips the test when no filter can be installed here. */
+static void run_denied(struct run_result *r, long nr, const char *const *args)
+{
+	FILE *err = tmpfile();
+	char *argv[16];
+	int argc = 0, pipe_fds[2];
+	char ok = 0;
+	pid_t pid;
+
+	cr_assert_not_null(err);
+	cr_assert_eq(pipe(pipe_fds), 0);
+	argv[argc++] = getenv("OOMGUARD_BIN");
+	while (*args && argc < 15)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(pipe_fds[0]);
+		dup2(fileno(err), 2);
+		if (deny_syscall(nr) < 0)
+			_exit(126);
+		ok = 1;
+		if (write(pipe_fds[1], &ok, 1) != 1)
+			_exit(126);
+		close(pipe_fds[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pipe_fds[1]);
+	if (read(pipe_fds[0], &ok, 1) != 1)
+		ok = 0;
+	close(pipe_fds[0]);
+	r->status = wait_exit_ms(pid, 10000);
+	read_stream(err, r->err, sizeof(r->err));
+	fclose(err);
+	if (!ok)
+		cr_skip_test("cannot install a seccomp filter here (not x86-64/aarch64, or seccomp off)");
+}
+
+/* capset(2) refused (as a seccomp policy, an LSM or a user namespace
+ * without the capability may refuse it): the daemon still holds every
+ * capability it started with. It must not run so: one line, exit 1. */
+Test(daemon, failed_capability_drop_refuses_to_run)
+{
+	run_denied(&res, SYS_capset, (const char *const[]){ "--dryrun", "-r", "0", "--procfs",
+			fixture("plenty"), NULL });
+	cr_expect_eq(res.status, 1, "exit %d: %s", res.status, res.err);
+	cr_expect(strstr(res.err, "cannot drop capabilities (Operation not permitted): refusing "
+			 "to run") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "capabilities: kept") == NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "nothing to do") == NULL, "the loop ran:\n%s", res.err);
 }
