@@ -202,3 +202,36 @@ Test(cli, output_that_cannot_be_written_exits_1)
 			  "%s: %s", args[0], res.err);
 	}
 }
+
+#include <sys/resource.h>
+
+/* The pattern that made regcomp take most of the machine's memory: refused
+ * with one line before regcomp runs. The binary runs under a 512 MiB
+ * address-space limit, so that without the bound this test fails (regcomp
+ * runs out) instead of eating the machine. */
+Test(cli, stacked_quantifiers_are_refused_before_regcomp)
+{
+	FILE *err = tmpfile();
+	pid_t pid;
+
+	cr_assert_not_null(err);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = { 512UL << 20, 512UL << 20 };
+
+		dup2(fileno(err), 2);
+		if (setrlimit(RLIMIT_AS, &rl) < 0)
+			_exit(126);
+		execl(getenv("OOMGUARD_BIN"), "oomguard", "--dryrun", "--once", "--procfs",
+		      fixture("plenty"), "--prefer", "a++++++++++++++++++++", (char *)NULL);
+		_exit(127);
+	}
+	res.status = wait_exit_ms(pid, 20000);
+	read_stream(err, res.err, sizeof(res.err));
+	fclose(err);
+	cr_expect_eq(res.status, 2, "exit %d: %s", res.status, res.err);
+	cr_expect_eq(count_lines(res.err), 1, "%s", res.err);
+	cr_expect(strstr(res.err, "oomguard: --prefer: regular expression 'a++++++++++++++++++++' too "
+			 "complex") != NULL, "%s", res.err);
+}
