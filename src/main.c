@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <unistd.h>
 
 #include "act/caps.h"
@@ -167,9 +168,28 @@ static int close_stdout(const char *flag)
 	return 1;
 }
 
+/* The metrics file is written anew (a temporary file renamed over it) every
+ * interval, by the user the daemon now runs as: say at start-up when that
+ * user cannot write its directory, rather than once per interval later. */
+static void check_metrics_dir(const char *path)
+{
+	char copy[4096];
+	const char *dir;
+
+	if (!path || strlen(path) >= sizeof(copy))
+		return;
+	memcpy(copy, path, strlen(path) + 1);
+	dir = dirname(copy);
+	if (access(dir, W_OK | X_OK) < 0)
+		log_warn("--metrics-file %s: uid %u cannot write the directory %s (%s): the file "
+			 "will not be written; give that user a directory of its own", path,
+			 (unsigned)getuid(), dir, strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	struct procfs procfs = PROCFS_INIT;
+	struct caps_user user;
 	struct config cfg;
 	char err[256];
 	int r;
@@ -190,6 +210,13 @@ int main(int argc, char **argv)
 		printf("oomguard %s\n", OOMGUARD_VERSION);
 		config_free(&cfg);
 		return close_stdout("--version");
+	}
+	/* Whom to run as is settled before anything is set up: an unknown
+	 * --user is bad usage, said at once. */
+	if (cfg.action == CONFIG_RUN && caps_resolve_user(cfg.user, &user, err, sizeof(err)) < 0) {
+		fprintf(stderr, "oomguard: %s\n", err);
+		config_free(&cfg);
+		return 2;
 	}
 	r = open_procfs(&cfg, &procfs);
 	if (r != 0) {
@@ -218,17 +245,27 @@ int main(int argc, char **argv)
 		struct caps_report caps = { 0 };
 
 		/* Everything that needs privilege is open now: protect
-		 * ourselves, then keep only what killing needs. */
+		 * ourselves, then keep only what killing needs, as the
+		 * unprivileged user when started as root. */
 		caps_protect_self(&caps, cfg.high_priority);
-		r = caps_drop(&caps);
+		r = caps_drop(&caps, &user);
 		if (r < 0) {
 			/* Fail closed: a daemon that carries on with every root
-			 * capability, and hands them to its hooks, is worse than
-			 * one that does not start. */
-			log_err("cannot drop capabilities (%s): refusing to run with more privilege "
-				"than killing needs", strerror(-r));
+			 * capability or uid 0, and hands them to its hooks, is
+			 * worse than one that does not start. */
+			if (user.switch_uid && !caps.switched)
+				log_err("--user %s: cannot switch to uid %u gid %u (%s): refusing to run "
+					"as root", user.name, (unsigned)user.uid, (unsigned)user.gid,
+					strerror(-r));
+			else
+				log_err("cannot drop capabilities (%s): refusing to run with more "
+					"privilege than killing needs", strerror(-r));
 		} else {
 			caps_log(&caps, cfg.dryrun);
+			if (user.keep_root)
+				log_warn("--user %s: oomguard and its hooks keep uid 0, so they can still "
+					 "open, write and chmod any root-owned file", user.name);
+			check_metrics_dir(cfg.metrics_file);
 			r = loop_run(&the_loop, &stop_requested);
 		}
 	}

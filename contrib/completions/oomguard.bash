@@ -13,7 +13,7 @@ _oomguard()
 		--psi-threshold --psi-duration --psi-metric
 		--prefer --avoid --ignore
 		--kill-timeout -P --pre-kill --pre-kill-wait -N --post-kill --kernel-oom-hook
-		-r --report --metrics-file --procfs --sysfs'
+		-r --report --metrics-file --procfs --sysfs --user'
 	# Flags that stand alone.
 	local opts_flag='--ignore-root-user --ignore-positive-adj --sort-by-rss --list
 		-g --kill-group --kill-cgroup --dryrun
@@ -53,6 +53,10 @@ _oomguard()
 	--metrics-file)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0
+		;;
+	--user)
+		mapfile -t COMPREPLY < <(compgen -u -- "$cur")
 		return 0
 		;;
 	--procfs | --sysfs)

@@ -48,6 +48,7 @@ const char config_usage[] =
 	"      --metrics-file PATH    write Prometheus metrics to PATH every report interval (at most 60 s)\n"
 	"      --syslog               log through syslog(3) instead of stderr\n"
 	"  -p                         run at nice -20 (earlyoom's -p; oom_score_adj is always set)\n"
+	"      --user NAME            started as root, run as NAME after set-up (default nobody; root keeps uid 0)\n"
 	"      --procfs DIR           read DIR instead of /proc\n"
 	"      --sysfs DIR            read DIR instead of /sys (zram accounting)\n"
 	"      --once                 check once, report, and exit\n"
@@ -85,6 +86,7 @@ enum {
 	OPT_IGNORE_POSITIVE_ADJ,
 	OPT_KERNEL_OOM,
 	OPT_PRE_KILL_WAIT,
+	OPT_USER,
 };
 
 static const struct option long_options[] = {
@@ -111,6 +113,7 @@ static const struct option long_options[] = {
 	{ "sort-by-rss", no_argument, NULL, OPT_SORT_BY_RSS },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "kill-cgroup", no_argument, NULL, OPT_KILL_CGROUP },
 	{ "kill-timeout", required_argument, NULL, OPT_KILL_TIMEOUT },
@@ -694,6 +697,11 @@ static int parse_option(struct config *cfg, int c, const char *arg, const char *
 	case OPT_SORT_BY_RSS: cfg->sort_by_rss = true; return 0;
 	case OPT_SYSLOG: cfg->use_syslog = true; return 0;
 	case OPT_METRICS_FILE: cfg->metrics_file = arg; return 0;
+	case OPT_USER:
+		if (*arg == '\0')
+			return fail(errbuf, errlen, "--user: empty user name");
+		cfg->user = arg;
+		return 0;
 	case OPT_LIST: cfg->action = CONFIG_LIST; return 0;
 	case OPT_KILL_CGROUP: cfg->kill_cgroup = true; return 0;
 	case OPT_KILL_TIMEOUT:

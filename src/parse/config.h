@@ -91,6 +91,7 @@ struct config {
 	bool high_priority;		/* -p: nice -20, as earlyoom */
 	bool use_syslog;
 	const char *metrics_file;
+	const char *user;		/* --user; NULL: nobody, when started as root */
 
 	uint32_t psi_threshold_centi;	/* 0 disables pressure kills */
 	unsigned psi_duration_ms;

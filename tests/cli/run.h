@@ -100,13 +100,49 @@ static void run_oomguard(struct run_result *res, const char *const *args)
 
 #define RUN(res, ...) run_oomguard(res, (const char *const[]){ __VA_ARGS__, NULL })
 
+/* The copy of $OOMGUARD_FIXTURES that fixture() hands out, and its removal
+ * when the test's process exits. */
+static char fixtures_copy[64];
+
+static void fixtures_copy_remove(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fixtures_copy);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", fixtures_copy);
+}
+
+/* The fixture trees' root. Started as root, oomguard runs as nobody once set
+ * up and reads the tree as that user, who may not reach the checkout (root's
+ * home is 0700 on Debian, dpkg-buildpackage may build in a 0700 mktemp
+ * directory, a clone under umask 077 has 0600 files): as root the trees are
+ * copied, once per test process, into a world-readable directory of the
+ * test's own under /tmp. */
+static inline const char *fixtures_root(void)
+{
+	char cmd[1024];
+
+	if (geteuid() != 0)
+		return getenv("OOMGUARD_FIXTURES");
+	if (fixtures_copy[0])
+		return fixtures_copy;
+	snprintf(fixtures_copy, sizeof(fixtures_copy), "/tmp/oomguard-fixtures-XXXXXX");
+	cr_assert_not_null(mkdtemp(fixtures_copy));
+	atexit(fixtures_copy_remove);
+	snprintf(cmd, sizeof(cmd), "cp -R '%s/.' '%s' && chmod -R a+rX '%s'",
+		 getenv("OOMGUARD_FIXTURES"), fixtures_copy, fixtures_copy);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	return fixtures_copy;
+}
+
 static inline const char *fixture(const char *name)
 {
 	static char path[8][512];
 	static int slot;
 	char *p = path[slot++ % 8];
 
-	snprintf(p, 512, "%s/%s", getenv("OOMGUARD_FIXTURES"), name);
+	snprintf(p, 512, "%s/%s", fixtures_root(), name);
 	return p;
 }
 

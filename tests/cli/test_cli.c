@@ -211,6 +211,7 @@ Test(cli, output_that_cannot_be_written_exits_1)
  * runs out) instead of eating the machine. */
 Test(cli, stacked_quantifiers_are_refused_before_regcomp)
 {
+	const char *procfs = fixture("plenty");	/* before the fork: it may copy */
 	FILE *err = tmpfile();
 	pid_t pid;
 
@@ -224,7 +225,7 @@ Test(cli, stacked_quantifiers_are_refused_before_regcomp)
 		if (setrlimit(RLIMIT_AS, &rl) < 0)
 			_exit(126);
 		execl(getenv("OOMGUARD_BIN"), "oomguard", "--dryrun", "--once", "--procfs",
-		      fixture("plenty"), "--prefer", "a++++++++++++++++++++", (char *)NULL);
+		      procfs, "--prefer", "a++++++++++++++++++++", (char *)NULL);
 		_exit(127);
 	}
 	res.status = wait_exit_ms(pid, 20000);

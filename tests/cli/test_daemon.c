@@ -2,6 +2,7 @@
  * metrics, the kernel-OOM watch. Always --dryrun against fixture trees;
  * the only processes signalled are the oomguard children started here. */
 #include <errno.h>
+#include <grp.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -11,21 +12,31 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <pwd.h>
 
 #include "run.h"
 #include "../unit/fixture.h"
 
 static struct run_result res;
 
-/* A copy of tests/fixtures/<name> that a test may change. */
+/* The user the privilege tests drop to, and the one a root start becomes. */
+#define OTHER_UID "65534"
+
+/* A copy of tests/fixtures/<name> that a test may change. Started as root,
+ * the daemon runs as OTHER_UID once set up: the copy is that user's, so
+ * that it can read the tree and write its metrics file and hook output
+ * there, as it would in a directory given to it (RuntimeDirectory=). */
 static char *copy_fixture(const char *name)
 {
 	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
 	char cmd[2048];
 
 	cr_assert_not_null(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "cp -r '%s/.' '%s'", fixture(name), dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/.' '%s'%s%s", fixture(name), dir,
+		 geteuid() == 0 ? " && chown -R " OTHER_UID ":" OTHER_UID " " : "",
+		 geteuid() == 0 ? dir : "");
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	return dir;
 }
 
@@ -77,6 +88,10 @@ Test(daemon, tells_systemd_it_is_ready_and_stopping)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	/* A root start sends STOPPING=1 as nobody, and sending needs write
+	 * permission on the socket (systemd's own is 0777 in a 0755 /run). */
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cr_assert_eq(chmod(path, 0777), 0);
 	snprintf(env, sizeof(env), "NOTIFY_SOCKET=%s", path);
 	pid = spawn_oomguard(&err, (const char *const[]){ env, NULL },
 			     (const char *const[]){ "--dryrun", "--once", "--procfs", fixture("plenty"), NULL });
@@ -164,6 +179,7 @@ Test(daemon, syslog_mode_writes_nothing_to_stderr)
 
 Test(daemon, journald_stream_gets_priority_prefixes)
 {
+	const char *procfs = fixture("plenty");	/* before the fork: it may copy */
 	FILE *err = tmpfile();
 	struct stat st;
 	char env[96], buf[8192];
@@ -180,8 +196,8 @@ Test(daemon, journald_stream_gets_priority_prefixes)
 	if (pid == 0) {
 		dup2(fileno(err), 2);
 		putenv(env);
-		execl(getenv("OOMGUARD_BIN"), "oomguard", "--dryrun", "--once", "--procfs",
-		      fixture("plenty"), (char *)NULL);
+		execl(getenv("OOMGUARD_BIN"), "oomguard", "--dryrun", "--once", "--procfs", procfs,
+		      (char *)NULL);
 		_exit(127);
 	}
 	cr_expect_eq(wait_exit_ms(pid, 5000), 0);
@@ -203,9 +219,6 @@ Test(daemon, no_pressure_file_carries_on_with_meminfo)
 	cr_expect(strstr(res.err, "would kill pid=4242") != NULL, "%s", res.err);
 	fixture_destroy(dir);
 }
-
-/* The user the privilege tests drop to. */
-#define OTHER_UID "65534"
 
 /* What a test that drops to OTHER_UID hands the binary: a copy of it and of
  * one fixture tree in a directory of the test's own under /tmp, readable by
@@ -284,6 +297,8 @@ Test(daemon, unprivileged_start_names_what_is_missing)
 struct capsets {
 	unsigned long long inh, prm, eff, bnd, amb;
 	int nnp;
+	unsigned uid[4], gid[4];	/* real, effective, saved, fs */
+	char groups[256];		/* "Groups:" as the kernel prints it */
 };
 
 static void read_capsets(pid_t pid, struct capsets *c)
@@ -303,8 +318,36 @@ static void read_capsets(pid_t pid, struct capsets *c)
 		sscanf(line, "CapBnd: %llx", &c->bnd);
 		sscanf(line, "CapAmb: %llx", &c->amb);
 		sscanf(line, "NoNewPrivs: %d", &c->nnp);
+		sscanf(line, "Uid: %u %u %u %u", &c->uid[0], &c->uid[1], &c->uid[2], &c->uid[3]);
+		sscanf(line, "Gid: %u %u %u %u", &c->gid[0], &c->gid[1], &c->gid[2], &c->gid[3]);
+		if (strncmp(line, "Groups:", 7) == 0)
+			snprintf(c->groups, sizeof(c->groups), "%s", line + 7 + strspn(line + 7, " \t"));
 	}
 	fclose(f);
+}
+
+/* nobody's primary gid, and its groups as /proc/PID/status prints them
+ * ("65534 \n"), from the passwd and group databases. */
+static unsigned nobody_gid(void)
+{
+	struct passwd *pw = getpwnam("nobody");
+
+	cr_assert_not_null(pw, "no user nobody");
+	return (unsigned)pw->pw_gid;
+}
+
+static const char *nobody_groups(void)
+{
+	static char text[256];
+	gid_t groups[64];
+	int n = 64;
+	size_t o = 0;
+
+	cr_assert_geq(getgrouplist("nobody", nobody_gid(), groups, &n), 0);
+	for (int i = 0; i < n && o < sizeof(text); i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%u ", (unsigned)groups[i]);
+	snprintf(text + o, sizeof(text) - o, "\n");
+	return text;
 }
 
 /* Wait until the daemon has logged that it dropped its capabilities. */
@@ -388,6 +431,14 @@ Test(daemon, drops_to_the_same_capabilities_as_root_or_with_ambient_caps)
 	cr_expect_eq(as_root.nnp, 1);
 	cr_expect_eq(as_user.nnp, 1);
 	cr_expect_eq(as_root.bnd & ~keep, 0, "bounding set not reduced: %llx", as_root.bnd);
+	/* And as the same user: root gave up uid 0 for nobody, all four ids,
+	 * with nobody's own groups (the ambient start has none). */
+	for (int i = 0; i < 4; i++) {
+		cr_expect_eq(as_root.uid[i], 65534, "uid[%d] %u", i, as_root.uid[i]);
+		cr_expect_eq(as_root.uid[i], as_user.uid[i]);
+		cr_expect_eq(as_root.gid[i], nobody_gid(), "gid[%d] %u", i, as_root.gid[i]);
+	}
+	cr_expect_str_eq(as_root.groups, nobody_groups(), "root start: groups %s", as_root.groups);
 }
 
 Test(daemon, malformed_meminfo_at_start_exits_1_with_one_line)
@@ -592,4 +643,118 @@ Test(daemon, failed_capability_drop_refuses_to_run)
 			 "to run") != NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "capabilities: kept") == NULL, "%s", res.err);
 	cr_expect(strstr(res.err, "nothing to do") == NULL, "the loop ran:\n%s", res.err);
+}
+
+/* Started as root, oomguard switches to --user (default nobody) once set up,
+ * and the hooks it starts run as that user with no capability at all. */
+Test(daemon, root_start_runs_hooks_as_nobody_without_capabilities)
+{
+	char *dir, hook[1100], out[1100], buf[65536], status[4096], script[4096], expect[320];
+	FILE *err;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root: only a root start switches users");
+	dir = copy_fixture("lowmem");
+	write_vmstat(dir, 5);
+	snprintf(hook, sizeof(hook), "%s/hook.sh", dir);
+	snprintf(out, sizeof(out), "%s/hook.out", dir);
+	snprintf(script, sizeof(script), "#!/bin/sh\ngrep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Amb)):' "
+		 "/proc/self/status > '%s.part' && mv '%s.part' '%s'\n", out, out, out);
+	fixture_puts(dir, "hook.sh", script);
+	cr_assert_eq(chmod(hook, 0755), 0);
+	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0", "--procfs", dir,
+					"--kernel-oom-hook", hook, NULL });
+	wait_for_text(err, "would kill", 10000);	/* first sample taken */
+	write_vmstat(dir, 6);
+	for (int i = 0; i < 300 && access(out, F_OK) != 0; i++)
+		usleep(10000);
+	kill(pid, SIGTERM);
+	cr_expect_eq(wait_exit_ms(pid, 3000), 0);
+	read_stream(err, buf, sizeof(buf));
+	fclose(err);
+	cr_assert_not_null(fixture_read(out, status, sizeof(status)), "hook did not run: %s", buf);
+	cr_expect(strstr(buf, "running as uid 65534 gid ") != NULL, "%s", buf);
+	snprintf(expect, sizeof(expect), "Uid:\t65534\t65534\t65534\t65534\nGid:\t%u\t%u\t%u\t%u\n",
+		 nobody_gid(), nobody_gid(), nobody_gid(), nobody_gid());
+	cr_expect(strstr(status, expect) != NULL, "%s", status);
+	cr_expect(strstr(status, "CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\n"
+			 "CapEff:\t0000000000000000\n") != NULL, "%s", status);
+	cr_expect(strstr(status, "CapAmb:\t0000000000000000\n") != NULL, "%s", status);
+	fixture_destroy(dir);
+}
+
+/* --user root keeps uid 0, as asked, and says what that means. */
+Test(daemon, user_root_keeps_uid_0_with_a_warning)
+{
+	struct capsets c;
+	char buf[8192];
+	FILE *err;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root: only a root start switches users");
+	pid = spawn_oomguard(&err, NULL, (const char *const[]){ "--dryrun", "-r", "0", "--procfs",
+					fixture("plenty"), "--user", "root", NULL });
+	wait_dropped(err);
+	read_capsets(pid, &c);
+	kill(pid, SIGTERM);
+	cr_expect_eq(wait_exit_ms(pid, 3000), 0);
+	read_stream(err, buf, sizeof(buf));
+	fclose(err);
+	for (int i = 0; i < 4; i++) {
+		cr_expect_eq(c.uid[i], 0, "uid[%d] %u", i, c.uid[i]);
+		cr_expect_eq(c.gid[i], 0, "gid[%d] %u", i, c.gid[i]);
+	}
+	cr_expect_eq(c.eff & ~(CAP_BIT(5) | CAP_BIT(14)), 0, "kept more: %llx", c.eff);
+	cr_expect(strstr(buf, "--user root: oomguard and its hooks keep uid 0") != NULL, "%s", buf);
+}
+
+/* A user that does not exist is bad usage: one line, exit 2, at once. */
+Test(daemon, unknown_user_is_refused_with_one_line)
+{
+	RUN(&res, "--dryrun", "--once", "--procfs", fixture("plenty"), "--user", "no-such-user-oomguard");
+	cr_expect_eq(res.status, 2, "exit %d: %s", res.status, res.err);
+	cr_expect_eq(count_lines(res.err), 1, "%s", res.err);
+	cr_expect(strstr(res.err, "oomguard: --user no-such-user-oomguard: no such user") != NULL, "%s",
+		  res.err);
+	RUN(&res, "--dryrun", "--once", "--procfs", fixture("plenty"), "--user=");
+	cr_expect_eq(res.status, 2, "exit %d: %s", res.status, res.err);
+	cr_expect_eq(count_lines(res.err), 1, "%s", res.err);
+}
+
+/* Each step of the switch refused (setgroups, setresgid, setresuid): the
+ * daemon would still be root. It must not run so: one line, exit 1. */
+Test(daemon, failed_user_switch_refuses_to_run)
+{
+	static const long steps[] = { SYS_setgroups, SYS_setresgid, SYS_setresuid };
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root: only a root start switches users");
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		run_denied(&res, steps[i], (const char *const[]){ "--dryrun", "-r", "0", "--procfs",
+				fixture("plenty"), NULL });
+		cr_expect_eq(res.status, 1, "syscall %ld: exit %d: %s", steps[i], res.status, res.err);
+		cr_expect(strstr(res.err, "--user nobody: cannot switch to uid 65534 gid ") != NULL &&
+			  strstr(res.err, "(Operation not permitted): refusing to run as root") != NULL,
+			  "syscall %ld: %s", steps[i], res.err);
+		cr_expect(strstr(res.err, "nothing to do") == NULL, "the loop ran:\n%s", res.err);
+	}
+}
+
+/* The metrics file is rewritten every interval by the user the daemon runs
+ * as: a directory that user cannot write is named at start-up. */
+Test(daemon, metrics_directory_the_user_cannot_write_is_named_at_start)
+{
+	char dir[] = "/tmp/oomguard-root-only-XXXXXX", path[64];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root: only a root start switches users");
+	cr_assert_not_null(mkdtemp(dir));	/* 0700, root's */
+	snprintf(path, sizeof(path), "%s/metrics.prom", dir);
+	RUN(&res, "--dryrun", "--once", "--procfs", fixture("plenty"), "--metrics-file", path);
+	rmdir(dir);
+	cr_expect_eq(res.status, 0, "%s", res.err);
+	cr_expect(strstr(res.err, "uid 65534 cannot write the directory /tmp/oomguard-root-only-") != NULL,
+		  "%s", res.err);
 }

@@ -437,3 +437,21 @@ Test(config, regex_too_large_for_regcomp_is_refused)
 	cr_expect_eq(cfg.n_rules, 4);
 	config_free(&cfg);
 }
+
+Test(config, user_flag_is_kept_for_the_switch)
+{
+	struct config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE(&cfg, err, "--dryrun"), 0, "%s", err);
+	cr_expect_null(cfg.user, "no --user: main.c picks nobody for a root start");
+	config_free(&cfg);
+	cr_assert_eq(PARSE(&cfg, err, "--user", "oomguard"), 0, "%s", err);
+	cr_expect_str_eq(cfg.user, "oomguard");
+	config_free(&cfg);
+	cr_expect_eq(PARSE(&cfg, err, "--user="), -EINVAL);
+	cr_expect(strstr(err, "--user: empty user name") != NULL, "%s", err);
+	config_free(&cfg);
+	cr_expect_eq(PARSE(&cfg, err, "--user", "--dryrun"), -EINVAL, "a flag is not a user name");
+	config_free(&cfg);
+}
