@@ -17,6 +17,7 @@
 #include "loop.h"
 #include "tell/report.h"
 #include "acquire/procfs.h"
+#include "acquire/visibility.h"
 #include "version.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -186,6 +187,43 @@ static void check_metrics_dir(const char *path)
 			 (unsigned)getuid(), dir, strerror(errno));
 }
 
+/* After the drop: can the daemon still see the processes it is to kill? A
+ * /proc mounted with hidepid= (and no gid= group of ours) shows it only its
+ * own; the pid count before and after the drop catches what the mount
+ * options do not say (a fixture tree the user cannot read). Returns 0, or
+ * -EACCES after logging one line. */
+static int check_visibility(const struct config *cfg, const struct procfs *procfs,
+			    unsigned before)
+{
+	struct visibility_mount m;
+	unsigned after = 0;
+
+	if (procfs_is_proc(procfs) && visibility_read_mount(procfs, &m) == 0 &&
+	    visibility_hides_others(&m)) {
+		if (m.has_gid)
+			log_err("%s is mounted with hidepid=%s,gid=%u: as uid %u, not in group %u, "
+				"oomguard would see only its own processes and kill nothing; give it "
+				"that group (SupplementaryGroups=%u in the unit, or a --user in the "
+				"group), or mount %s without hidepid", cfg->procfs_path, m.hidepid_text,
+				(unsigned)m.gid, (unsigned)getuid(), (unsigned)m.gid, (unsigned)m.gid,
+				cfg->procfs_path);
+		else
+			log_err("%s is mounted with hidepid=%s and no gid=: as uid %u oomguard would "
+				"see only its own processes and kill nothing; remount it with "
+				"gid=GROUP and give oomguard that group (SupplementaryGroups=GROUP in "
+				"the unit, or a --user in the group)", cfg->procfs_path, m.hidepid_text,
+				(unsigned)getuid());
+		return -EACCES;
+	}
+	if (visibility_count_pids(procfs, &after) < 0 || (before > 1 && after <= 1)) {
+		log_err("%s: %u processes visible before privileges were dropped, %u after (as uid "
+			"%u): oomguard would kill nothing; let that user read it", cfg->procfs_path,
+			before, after, (unsigned)getuid());
+		return -EACCES;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct procfs procfs = PROCFS_INIT;
@@ -243,6 +281,11 @@ int main(int argc, char **argv)
 	r = loop_open(&the_loop, &cfg, &procfs);
 	if (r == 0) {
 		struct caps_report caps = { 0 };
+		unsigned visible = 0;
+
+		/* What can be seen with every privilege, to compare. */
+		if (visibility_count_pids(&procfs, &visible) < 0)
+			visible = 0;
 
 		/* Everything that needs privilege is open now: protect
 		 * ourselves, then keep only what killing needs, as the
@@ -266,7 +309,9 @@ int main(int argc, char **argv)
 				log_warn("--user %s: oomguard and its hooks keep uid 0, so they can still "
 					 "open, write and chmod any root-owned file", user.name);
 			check_metrics_dir(cfg.metrics_file);
-			r = loop_run(&the_loop, &stop_requested);
+			r = check_visibility(&cfg, &procfs, visible);
+			if (r == 0)
+				r = loop_run(&the_loop, &stop_requested);
 		}
 	}
 	loop_close(&the_loop);

@@ -758,3 +758,68 @@ Test(daemon, metrics_directory_the_user_cannot_write_is_named_at_start)
 	cr_expect(strstr(res.err, "uid 65534 cannot write the directory /tmp/oomguard-root-only-") != NULL,
 		  "%s", res.err);
 }
+
+/* A tree the daemon can list with root's privileges but not as the user it
+ * becomes: it would see no process and kill nothing, saying nothing. It
+ * refuses to run instead, with one line. */
+Test(daemon, procfs_unreadable_after_the_switch_is_refused)
+{
+	char *dir;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root: only a root start switches users");
+	dir = copy_fixture("lowmem");
+	cr_assert_eq(chown(dir, 0, 0), 0);
+	cr_assert_eq(chmod(dir, 0700), 0);
+	RUN(&res, "--dryrun", "--once", "--procfs", dir);
+	fixture_destroy(dir);
+	cr_expect_eq(res.status, 1, "exit %d: %s", res.status, res.err);
+	cr_expect(strstr(res.err, ": 6 processes visible before privileges were dropped, 0 after (as "
+			 "uid 65534): oomguard would kill nothing") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "would kill pid") == NULL, "the loop ran:\n%s", res.err);
+}
+
+/* /proc mounted hidepid=2,gid=4242 (here a fresh proc in a private pid and
+ * mount namespace, where the daemon sees only this test's processes and
+ * --dryrun sends nothing): as nobody, outside group 4242, oomguard would be
+ * blind, and refuses with one line naming the group. With nobody in group
+ * 4242 (a group file bound over /etc/group in that mount namespace, so the
+ * switch gives it the group) it starts. */
+Test(daemon, hidepid_proc_is_refused_unless_the_user_has_its_group)
+{
+	struct other_user_tree tree;
+	char cmd[4096], buf[16384], *second;
+	FILE *p;
+	size_t n;
+
+	if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0)
+		cr_skip_test("needs root and unshare for a private /proc");
+	other_user_tree_create(&tree, "plenty");
+	snprintf(cmd, sizeof(cmd),
+		 "cp /etc/group '%s/group' && echo 'oomguard-test-proc:x:4242:nobody' >> '%s/group' && "
+		 "unshare --pid --fork --mount --mount-proc sh -c '"
+		 "mount -t proc -o hidepid=2,gid=4242 proc /proc || { echo no-hidepid-mount; exit 0; }; "
+		 "%s --dryrun --once 2>&1; echo \"exit=$?\"; echo @second; "
+		 "mount --bind %s/group /etc/group && %s --dryrun --once 2>&1; echo \"exit=$?\"' 2>&1",
+		 tree.dir, tree.dir, tree.bin, tree.dir, tree.bin);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	pclose(p);
+	other_user_tree_destroy(&tree);
+	if (strstr(buf, "no-hidepid-mount"))
+		cr_skip_test("cannot mount a proc with hidepid=2 here: %s", buf);
+	second = strstr(buf, "@second");
+	cr_assert_not_null(second, "%s", buf);
+	*second++ = '\0';
+	cr_expect(strstr(buf, "exit=1") != NULL, "blind start not refused:\n%s", buf);
+	cr_expect(strstr(buf, "/proc is mounted with hidepid=") != NULL &&
+		  strstr(buf, ",gid=4242: as uid 65534, not in group 4242, oomguard would see only its "
+			 "own processes and kill nothing; give it that group (SupplementaryGroups=4242") != NULL,
+		  "%s", buf);
+	cr_expect(strstr(buf, "nothing to do") == NULL, "the loop ran:\n%s", buf);
+	cr_expect(strstr(second, "exit=0") != NULL, "in group 4242 it must start:\n%s", second);
+	cr_expect(strstr(second, "hidepid") == NULL, "%s", second);
+	cr_expect(strstr(second, "nothing to do") != NULL, "%s", second);
+}
