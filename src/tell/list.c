@@ -131,7 +131,8 @@ int list_print(FILE *out, const struct config *cfg, const struct procfs *procfs)
 		free(col.rows);
 		return r;
 	}
-	qsort(col.rows, col.n, sizeof(*col.rows), compare_rows);
+	if (col.n)	/* no rows: col.rows is NULL, which qsort must not get */
+		qsort(col.rows, col.n, sizeof(*col.rows), compare_rows);
 
 	fprintf(out, "%7s %9s %6s %10s %5s %10s %10s %-10s %-16s %-4s %s\n",
 		"PID", "OOM_SCORE", "SCORE", "POINTS", "ADJ", "RSS_KIB", "SWAP_KIB", "USER", "NAME",
