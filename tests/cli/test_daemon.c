@@ -823,3 +823,33 @@ Test(daemon, hidepid_proc_is_refused_unless_the_user_has_its_group)
 	cr_expect(strstr(second, "hidepid") == NULL, "%s", second);
 	cr_expect(strstr(second, "nothing to do") != NULL, "%s", second);
 }
+
+/* Started as another user (as the shipped unit's dynamic user is), oomguard
+ * switches nothing: --user naming that same user is fine, another one is
+ * refused with one line, since it could only be honoured as root. */
+Test(daemon, user_switch_needs_a_root_start)
+{
+	struct other_user_tree tree;
+	char cmd[2048], buf[8192];
+	FILE *p;
+	size_t n;
+
+	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0)
+		cr_skip_test("needs root and setpriv to start as nobody");
+	other_user_tree_create(&tree, "plenty");
+	snprintf(cmd, sizeof(cmd), "for u in root " OTHER_UID "; do setpriv --reuid=" OTHER_UID
+		 " --regid=" OTHER_UID " --clear-groups --inh-caps=-all --bounding-set=-all '%s' "
+		 "--dryrun --once --procfs '%s' --user $u 2>&1; echo \"exit=$?\"; done", tree.bin,
+		 tree.procfs);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	pclose(p);
+	other_user_tree_destroy(&tree);
+	/* The refusal is the first thing printed, one line, then exit 2. */
+	cr_expect(strstr(buf, "oomguard: --user root: only a start as root can switch to another user "
+			  "(oomguard runs as uid " OTHER_UID ")\nexit=2\n") == buf, "%s", buf);
+	cr_expect(strstr(buf, "nothing to do") != NULL && strstr(buf, "\nexit=0\n") != NULL,
+		  "--user " OTHER_UID " as " OTHER_UID ": %s", buf);
+}
