@@ -217,6 +217,11 @@ static void maybe_write_metrics(struct loop *l, uint64_t now)
 	if (every == 0 || every > METRICS_MAX_INTERVAL_MS)
 		every = METRICS_MAX_INTERVAL_MS;
 	l->next_metrics_ms = now + every;
+	/* Opened at the first write, as the user oomguard runs as (after
+	 * main's --user switch): its directory is checked against that
+	 * user, the one that writes there. */
+	if (!l->metrics.path)
+		metrics_open(&l->metrics, l->cfg->metrics_file);
 	n = metrics_format(buf, sizeof(buf), &l->s, &l->last.cap, &l->metrics);
 	r = n < 0 ? (int)n : metrics_write(&l->metrics, buf, (size_t)n);
 	if (r < 0)
@@ -488,7 +493,6 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 	l->act.cfg = cfg;
 	l->act.hooks = &l->hooks;
 	l->act.scan = &l->scan;
-	metrics_open(&l->metrics, cfg->metrics_file);
 	sensors_init(&l->sensors);
 	pressure_init(&l->pressure);
 	decide_init(&l->decide, l->page_kib);

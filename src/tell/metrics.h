@@ -44,8 +44,8 @@ long metrics_format(char *buf, size_t len, const struct sample *s, const struct 
 
 /* Take path (NULL: none) as the metrics file: open its directory and check
  * it is owned by root or by us and not writable by other users or groups
- * unless sticky. Call once at start-up, before privileges are dropped, and
- * before any failure path that ends in metrics_close. Returns 0; -EPERM
+ * unless sticky. Call once, as the user that will write the file (the loop
+ * does at its first write, after any --user switch). Returns 0; -EPERM
  * when the directory is unsafe (logged, metrics are then off for good); or
  * another -errno (logged; metrics_write tries again). */
 int metrics_open(struct metrics *m, const char *path);
