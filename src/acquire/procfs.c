@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -57,10 +58,19 @@ void procfs_closep(int *fd)
 
 int procfs_open_file(int dirfd, const char *path, int *fd)
 {
-	int r = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO (or a device) put in a --procfs tree in place of
+	 * a file must not hang the open (a FIFO waits for a writer) nor the
+	 * reads. Every file of procfs and sysfs is regular, and O_NONBLOCK
+	 * changes nothing for those. */
+	int r = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
 
 	if (r < 0)
 		return -errno;
+	if (fstat(r, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(r);
+		return -EINVAL;
+	}
 	*fd = r;
 	return 0;
 }

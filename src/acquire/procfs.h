@@ -27,8 +27,10 @@ int procfs_check_live(const struct procfs *procfs);
 /* Close the root; safe on a procfs that was never opened. */
 void procfs_close(struct procfs *procfs);
 
-/* Open path (relative to dirfd) read-only, close-on-exec, into *fd.
- * Returns 0 or -errno. */
+/* Open path (relative to dirfd) read-only, close-on-exec and non-blocking,
+ * into *fd. Only a regular file is accepted (all of procfs's are): a FIFO
+ * or device in a fixture tree would block. Returns 0, -EINVAL (not a
+ * regular file) or -errno. */
 int procfs_open_file(int dirfd, const char *path, int *fd);
 
 /* Read the whole file behind fd from offset 0 into buf and NUL-terminate it.
