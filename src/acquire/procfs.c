@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -107,6 +108,58 @@ long procfs_read_fd(int fd, char *buf, size_t size)
 			return -EFBIG;
 	}
 	return (long)len;
+}
+
+int procfs_read_lines(int fd, char *buf, size_t size, procfs_line_fn fn, void *ctx)
+{
+	size_t have = 0;	/* the start of an unfinished line, at buf[0] */
+	bool skipping = false;	/* in a line too long for buf, its start handed over */
+	off_t off = 0;
+
+	if (size < 2)
+		return -EINVAL;
+	for (;;) {
+		size_t want = size - 1 - have;
+		ssize_t n = pread(fd, buf + have, want, off);
+		char *line = buf, *end, *nl;
+		bool eof;
+		int r;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += n;
+		/* A short read is the end, as in procfs_read_fd(). Reading on
+		 * at the offset where the last read stopped lets a seq_file
+		 * go on from the text it built, not build it again. */
+		eof = (size_t)n < want;
+		end = buf + have + n;
+		*end = '\0';
+		while ((nl = memchr(line, '\n', (size_t)(end - line)))) {
+			*nl = '\0';
+			if (!skipping && (r = fn(line, ctx)) < 0)
+				return r;
+			skipping = false;
+			line = nl + 1;
+		}
+		have = (size_t)(end - line);
+		if (eof) {
+			r = have > 0 && !skipping ? fn(line, ctx) : 0;
+			return r < 0 ? r : 0;
+		}
+		if (line == buf) {
+			/* No newline in a full buffer: hand over the start of
+			 * the line, skip the rest of it. */
+			if (!skipping && (r = fn(buf, ctx)) < 0)
+				return r;
+			skipping = true;
+			have = 0;
+		} else {
+			memmove(buf, line, have);
+		}
+	}
 }
 
 long procfs_read_file(int dirfd, const char *path, char *buf, size_t size)

@@ -42,6 +42,17 @@ long procfs_read_fd(int fd, char *buf, size_t size);
 /* openat + procfs_read_fd + close. Returns as procfs_read_fd. */
 long procfs_read_file(int dirfd, const char *path, char *buf, size_t size);
 
+/* Called with each line of a file, its '\n' replaced by a NUL. Returns 0
+ * to go on, or a negative value that ends the read and is returned. */
+typedef int (*procfs_line_fn)(const char *line, void *ctx);
+
+/* Read the file behind fd from offset 0 through buf (size bytes, reused for
+ * every piece) and hand each line to fn, so a file of any length is read
+ * without a buffer of its length. A line longer than size - 1 bytes is
+ * handed over cut to its first size - 1 bytes, the rest skipped. Returns
+ * 0, fn's negative value, or -errno. */
+int procfs_read_lines(int fd, char *buf, size_t size, procfs_line_fn fn, void *ctx);
+
 /* Close *fd if open and set it to -1; for __attribute__((cleanup)). */
 void procfs_closep(int *fd);
 

@@ -86,6 +86,29 @@ static void fill_text(struct scan *s, int pid_fd, bool want_cmdline, bool want_c
 	}
 }
 
+static int status_line(const char *line, void *ctx)
+{
+	return pidinfo_status_line(ctx, line);
+}
+
+/* Read and parse PID/status line by line, whatever its length (thousands
+ * of supplementary groups make its Groups line longer than any buffer we
+ * would keep). Returns 0, -EINVAL (malformed) or -errno. */
+static int read_status(struct scan *s, int pid_fd, struct proc_sample *p)
+{
+	_cleanup_close_ int fd = -1;
+	struct pidinfo_status st;
+	int r = procfs_open_file(pid_fd, "status", &fd);
+
+	if (r < 0)
+		return r;
+	pidinfo_status_begin(&st, p);
+	r = procfs_read_lines(fd, s->status_buf, sizeof(s->status_buf), status_line, &st);
+	if (r < 0)
+		return r;
+	return pidinfo_status_end(&st);
+}
+
 /* Read one process. Returns 0, or -ENOENT (vanished) / -EINVAL (malformed). */
 static int read_process(struct scan *s, const char *name, struct proc_sample *p,
 			struct proc_text *text)
@@ -121,11 +144,10 @@ static int read_process(struct scan *s, const char *name, struct proc_sample *p,
 		log_debug("scan: %s/oom_score_adj: malformed, skipped", name);
 		return -EINVAL;
 	}
-	n = procfs_read_file(pid_fd, "status", s->status_buf, sizeof(s->status_buf));
-	if (n < 0)
-		return vanished(n) ? -ENOENT : -EINVAL;
-	r = pidinfo_parse_status(s->status_buf, p);
+	r = read_status(s, pid_fd, p);
 	if (r < 0) {
+		if (vanished(r))
+			return -ENOENT;
 		log_debug("scan: %s/status: malformed, skipped", name);
 		return -EINVAL;
 	}

@@ -10,10 +10,12 @@
 #include "acquire/procfs.h"
 
 /* Buffer sizes: a stat line is ~350 bytes even with a 64-byte comm; status
- * is ~1.5 KiB but its Groups line grows with supplementary groups, 16 KiB
- * covers a thousand of them; cmdline and cgroup are cut at 4 KiB, which is
- * plenty to match a regex on and to report. 32 KiB of dirents hold ~1000
- * entries per getdents64 call. */
+ * is ~1.5 KiB but its Groups line grows with supplementary groups (up to
+ * NGROUPS_MAX = 65536 of them, ~700 KiB), so it is read through its buffer
+ * a piece at a time, line by line: 16 KiB takes a thousand groups in one
+ * read. cmdline and cgroup are cut at 4 KiB, which is plenty to match a
+ * regex on and to report. 32 KiB of dirents hold ~1000 entries per
+ * getdents64 call. */
 #define SCAN_DENTS_SIZE   32768
 #define SCAN_STAT_SIZE    1024
 #define SCAN_STATUS_SIZE  16384

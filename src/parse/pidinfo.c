@@ -87,41 +87,61 @@ static int parse_kib(const char *p, uint64_t *kib)
 	return 0;
 }
 
-int pidinfo_parse_status(const char *buf, struct proc_sample *out)
+void pidinfo_status_begin(struct pidinfo_status *st, struct proc_sample *out)
 {
-	bool have_uid = false;
-	const char *line = buf;
-
+	st->out = out;
+	st->have_uid = false;
 	out->has_mm = false;
 	out->rss_kib = out->swap_kib = out->pte_kib = 0;
+}
+
+int pidinfo_status_line(struct pidinfo_status *st, const char *line)
+{
+	struct proc_sample *out = st->out;
+	int r = 0;
+
+	if (strutil_startswith(line, "Uid:")) {
+		const char *end;
+		uint64_t uid;
+
+		r = strutil_parse_u64(strutil_skip_blanks(line + 4), &end, UINT32_MAX - 1, &uid);
+		if (r == 0 && *end != '\t' && *end != ' ')
+			r = -EINVAL;
+		out->uid = (uid_t)uid;
+		st->have_uid = r == 0;
+	} else if (strutil_startswith(line, "VmRSS:")) {
+		r = parse_kib(line + 6, &out->rss_kib);
+		out->has_mm = r == 0;
+	} else if (strutil_startswith(line, "VmSwap:")) {
+		r = parse_kib(line + 7, &out->swap_kib);
+	} else if (strutil_startswith(line, "VmPTE:")) {
+		r = parse_kib(line + 6, &out->pte_kib);
+	}
+	return r < 0 ? -EINVAL : 0;
+}
+
+int pidinfo_status_end(const struct pidinfo_status *st)
+{
+	return st->have_uid ? 0 : -EINVAL;
+}
+
+int pidinfo_parse_status(const char *buf, struct proc_sample *out)
+{
+	struct pidinfo_status st;
+	const char *line = buf;
+
+	pidinfo_status_begin(&st, out);
 	while (*line) {
 		const char *nl = strchr(line, '\n');
-		int r = 0;
 
-		if (strutil_startswith(line, "Uid:")) {
-			const char *end;
-			uint64_t uid;
-
-			r = strutil_parse_u64(strutil_skip_blanks(line + 4), &end, UINT32_MAX - 1, &uid);
-			if (r == 0 && *end != '\t' && *end != ' ')
-				r = -EINVAL;
-			out->uid = (uid_t)uid;
-			have_uid = r == 0;
-		} else if (strutil_startswith(line, "VmRSS:")) {
-			r = parse_kib(line + 6, &out->rss_kib);
-			out->has_mm = r == 0;
-		} else if (strutil_startswith(line, "VmSwap:")) {
-			r = parse_kib(line + 7, &out->swap_kib);
-		} else if (strutil_startswith(line, "VmPTE:")) {
-			r = parse_kib(line + 6, &out->pte_kib);
-		}
-		if (r < 0)
+		/* Each key's parser stops at the '\n' that ends its line. */
+		if (pidinfo_status_line(&st, line) < 0)
 			return -EINVAL;
 		if (!nl)
 			break;
 		line = nl + 1;
 	}
-	return have_uid ? 0 : -EINVAL;
+	return pidinfo_status_end(&st);
 }
 
 int pidinfo_parse_oom_score_adj(const char *buf, int *adj)

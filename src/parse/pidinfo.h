@@ -25,6 +25,22 @@ int pidinfo_parse_stat(const char *buf, struct proc_sample *out);
  * the sizes 0. Returns 0 or -EINVAL (no Uid line, malformed number). */
 int pidinfo_parse_status(const char *buf, struct proc_sample *out);
 
+/* The same, a line at a time, for a status read in pieces: its Groups line
+ * alone can be 700 KiB (NGROUPS_MAX is 65536), far more than a buffer of
+ * the scan's. pidinfo_status_begin(), then pidinfo_status_line() for each
+ * line (NUL- or newline-terminated; a line cut short still parses as far as
+ * it goes), then pidinfo_status_end(). _line returns 0 or -EINVAL (a
+ * malformed number on a line we read); _end returns 0 or -EINVAL (no Uid
+ * line was seen). */
+struct pidinfo_status {
+	struct proc_sample *out;
+	bool have_uid;
+};
+
+void pidinfo_status_begin(struct pidinfo_status *st, struct proc_sample *out);
+int pidinfo_status_line(struct pidinfo_status *st, const char *line);
+int pidinfo_status_end(const struct pidinfo_status *st);
+
 /* Parse /proc/PID/oom_score_adj ("-1000".."1000" and a newline).
  * Returns 0 or -EINVAL. */
 int pidinfo_parse_oom_score_adj(const char *buf, int *adj);

@@ -214,3 +214,39 @@ Test(pidinfo, cmdline_join)
 
 	cr_expect_str_eq(pidinfo_join_cmdline(buf, sizeof(buf) - 1), "java -jar app.jar");
 }
+
+/* The line-at-a-time status parser, as the scan feeds it: lines without
+ * their newline give the figures the whole-buffer parser gives. */
+Test(pidinfo, status_line_by_line_equals_whole)
+{
+	struct proc_sample whole, lines;
+	struct pidinfo_status st;
+	char copy[sizeof(status_capture)];
+	char *line = copy, *nl;
+
+	memset(&whole, 0, sizeof(whole));
+	memset(&lines, 0, sizeof(lines));
+	cr_assert_eq(pidinfo_parse_status(status_capture, &whole), 0);
+	memcpy(copy, status_capture, sizeof(copy));
+	pidinfo_status_begin(&st, &lines);
+	while ((nl = strchr(line, '\n'))) {
+		*nl = '\0';
+		cr_assert_eq(pidinfo_status_line(&st, line), 0, "%s", line);
+		line = nl + 1;
+	}
+	cr_assert_eq(pidinfo_status_end(&st), 0);
+	cr_expect_eq(lines.uid, whole.uid);
+	cr_expect_eq(lines.has_mm, whole.has_mm);
+	cr_expect_eq(lines.rss_kib, whole.rss_kib);
+	cr_expect_eq(lines.swap_kib, whole.swap_kib);
+	cr_expect_eq(lines.pte_kib, whole.pte_kib);
+
+	/* No Uid line: malformed at the end; a bad number at its line. */
+	pidinfo_status_begin(&st, &lines);
+	cr_expect_eq(pidinfo_status_line(&st, "Groups:\t4 24 27 30"), 0);
+	cr_expect_eq(pidinfo_status_end(&st), -EINVAL);
+	cr_expect_eq(pidinfo_status_line(&st, "VmRSS:\t 12x kB"), -EINVAL);
+	/* A line cut short (the start of an overlong one) is read as far as
+	 * it goes: a number without its " kB" is malformed. */
+	cr_expect_eq(pidinfo_status_line(&st, "VmRSS:\t 1234"), -EINVAL);
+}

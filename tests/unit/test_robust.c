@@ -175,3 +175,136 @@ Test(robust, thirty_two_thousand_processes, .timeout = 120)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	cr_expect_eq(system(cmd), 0);
 }
+
+/* A status of the 6.18 layout whose Groups line holds groups_len bytes of
+ * groups: thousands of supplementary groups make it longer than any buffer
+ * the scan keeps. */
+static void put_status_with_groups(const char *dir, unsigned pid, size_t groups_len,
+				   unsigned long rss_kib)
+{
+	static char buf[800000];
+	size_t len;
+
+	len = (size_t)snprintf(buf, sizeof(buf),
+			       "Name:\tg%u\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%u\nPid:\t%u\n"
+			       "PPid:\t1\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n"
+			       "FDSize:\t64\nGroups:\t", pid, pid, pid);
+	for (size_t i = 0; i < groups_len; i += 2) {
+		buf[len++] = '7';
+		buf[len++] = ' ';
+	}
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+				"\nVmPeak:\t %8lu kB\nVmSize:\t %8lu kB\nVmRSS:\t %8lu kB\n"
+				"RssAnon:\t %8lu kB\nVmPTE:\t      40 kB\nVmSwap:\t       0 kB\n"
+				"Threads:\t1\n", rss_kib * 2, rss_kib * 2, rss_kib, rss_kib);
+	fixture_write(dir, "status", buf, len);
+}
+
+/* NGROUPS_MAX (65536) groups of up to 10 digits: a status of ~700 KiB, far
+ * above the scan's 16 KiB buffer. Such a process was skipped as malformed
+ * and so could never be killed; it is read and ranked like any other. And
+ * every line of status may straddle a read boundary: sizes around one and
+ * two buffers' worth, a byte apart, all parse to the same figures. */
+Test(robust, status_with_a_huge_groups_line)
+{
+	char *root = fixture_create(4194304, 100000, 0, 0);
+	struct procfs procfs = PROCFS_INIT;
+	static struct scan scan;
+	struct selection sel;
+	struct config cfg = CFG();
+	const struct fake_proc small = { .pid = 50, .comm = "small", .rss_kib = 1000 };
+	char dir[1100];
+	unsigned pid = 100, n = 1;
+
+	fixture_add(root, &small);
+	for (size_t g = SCAN_STATUS_SIZE - 400; g < SCAN_STATUS_SIZE + 200; g += 2, pid++, n++) {
+		struct fake_proc fp = { .pid = (int)pid, .comm = "g", .rss_kib = 2000 + pid };
+
+		fixture_add(root, &fp);
+		snprintf(dir, sizeof(dir), "%s/%u", root, pid);
+		/* odd and even shifts: every byte position of the lines */
+		put_status_with_groups(dir, pid, g + (pid & 1), 2000 + pid);
+	}
+	for (size_t g = 2 * SCAN_STATUS_SIZE - 200; g < 2 * SCAN_STATUS_SIZE + 100; g += 2, pid++, n++) {
+		struct fake_proc fp = { .pid = (int)pid, .comm = "g", .rss_kib = 2000 + pid };
+
+		fixture_add(root, &fp);
+		snprintf(dir, sizeof(dir), "%s/%u", root, pid);
+		put_status_with_groups(dir, pid, g + (pid & 1), 2000 + pid);
+	}
+	{
+		struct fake_proc hog = { .pid = 9000, .comm = "hog", .rss_kib = 500000 };
+
+		fixture_add(root, &hog);
+		snprintf(dir, sizeof(dir), "%s/9000", root);
+		put_status_with_groups(dir, 9000, 65536 * 11, 500000);
+		n++;
+	}
+	cr_assert_eq(procfs_open(&procfs, root), 0);
+	cr_assert_eq(scan_open(&scan, &procfs), 0);
+	select_init(&sel, &cfg, getpid(), 1048576, 4);
+	cr_assert_eq(scan_each(&scan, select_visit, &sel), 0);
+	cr_expect_eq(scan.stats.malformed, 0, "%u malformed", scan.stats.malformed);
+	cr_expect_eq(scan.stats.processes, n);
+	cr_expect_eq(sel.n_candidates, n);
+	cr_assert_gt(sel.n_best, 1);
+	cr_expect_eq(sel.best[0].proc.pid, 9000, "the 700 KiB status is read: %d first",
+		     (int)sel.best[0].proc.pid);
+	cr_expect_eq(sel.best[0].proc.rss_kib, 500000);
+	cr_expect_eq(sel.best[0].proc.uid, 1000);
+	cr_expect_eq(sel.best[0].proc.pte_kib, 40);
+	/* Each straddling one kept its own size (RSS = 2000 + pid). */
+	for (unsigned i = 1; i < sel.n_best; i++)
+		cr_expect_eq(sel.best[i].proc.rss_kib, 2000u + (unsigned)sel.best[i].proc.pid,
+			     "pid %d", (int)sel.best[i].proc.pid);
+	cr_expect_eq(sel.best[1].proc.pid, pid - 1);
+	scan_close(&scan);
+	procfs_close(&procfs);
+	config_free(&cfg);
+	fixture_destroy(root);
+}
+
+/* procfs_read_lines() hands every line over whole, wherever the reads cut
+ * the file, and a line longer than the buffer as its start. */
+struct lines {
+	char seen[64][32];
+	unsigned n;
+};
+
+static int collect_line(const char *line, void *ctx)
+{
+	struct lines *l = ctx;
+
+	if (l->n < 64)
+		snprintf(l->seen[l->n++], sizeof(l->seen[0]), "%s", line);
+	return 0;
+}
+
+Test(robust, read_lines_across_pieces)
+{
+	char *root = fixture_create(4194304, 100000, 0, 0);
+	const char text[] = "ab\ncdefghij\n\nklmnopqrstuvwxyz0123456789\nend";
+	struct procfs procfs = PROCFS_INIT;
+
+	fixture_puts(root, "f", text);
+	cr_assert_eq(procfs_open(&procfs, root), 0);
+	for (size_t size = 2; size < sizeof(text) + 2; size++) {
+		_cleanup_close_ int fd = -1;
+		struct lines l = { .n = 0 };
+		char buf[64];
+
+		cr_assert_eq(procfs_open_file(procfs.root_fd, "f", &fd), 0);
+		cr_assert_eq(procfs_read_lines(fd, buf, size, collect_line, &l), 0);
+		cr_assert_eq(l.n, 5, "size %zu: %u lines", size, l.n);
+		cr_expect(strncmp(l.seen[0], "ab", size - 1) == 0 && strlen(l.seen[0]) == (size < 3 ? 1 : 2),
+			  "size %zu: '%s'", size, l.seen[0]);
+		cr_expect(strncmp(l.seen[1], "cdefghij", size - 1) == 0, "size %zu: '%s'", size, l.seen[1]);
+		cr_expect_str_empty(l.seen[2], "size %zu", size);
+		cr_expect(strncmp(l.seen[3], "klmnopqrstuvwxyz0123456789", size - 1) == 0 &&
+			  strlen(l.seen[3]) == (size - 1 < 26 ? size - 1 : 26), "size %zu: '%s'", size,
+			  l.seen[3]);
+		cr_expect(strncmp(l.seen[4], "end", size - 1) == 0, "size %zu: '%s'", size, l.seen[4]);
+	}
+	procfs_close(&procfs);
+	fixture_destroy(root);
+}
