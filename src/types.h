@@ -122,7 +122,7 @@ struct proc_sample {
 	pid_t pid;
 	pid_t ppid;
 	pid_t pgrp;
-	char state;			/* R, S, D, Z, ... */
+	char state;			/* R, S, D, Z, ...; see mm_tid */
 	unsigned flags;			/* task flags (PF_*) */
 	uint64_t starttime;		/* clock ticks after boot: identity with pid */
 	char comm[PIDINFO_COMM_MAX];	/* as the kernel has it, may hold spaces and ')' */
@@ -132,6 +132,12 @@ struct proc_sample {
 	uint64_t swap_kib;		/* VmSwap */
 	uint64_t pte_kib;		/* VmPTE */
 	int oom_score_adj;		/* -1000..1000 */
+	/* 0, or the thread whose status gave uid and the mm figures above
+	 * when the thread-group leader has exited (state Z) while other
+	 * threads live on (pthread_exit in main): as the kernel's
+	 * find_lock_task_mm(), the process is scored through a live thread,
+	 * and state is that thread's. */
+	pid_t mm_tid;
 };
 
 /* The text a rule can match, besides comm. NULL when not read. */

@@ -109,6 +109,67 @@ static int read_status(struct scan *s, int pid_fd, struct proc_sample *p)
 	return pidinfo_status_end(&st);
 }
 
+int scan_find_live_thread(int pid_fd, pid_t leader, char *dents, size_t dents_size, char *buf,
+			  size_t buf_size, struct proc_sample *thread)
+{
+	_cleanup_close_ int task_fd = openat(pid_fd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (task_fd < 0)
+		return -errno;
+	for (;;) {
+		long nread = syscall(SYS_getdents64, task_fd, dents, dents_size);
+
+		if (nread < 0)
+			return -errno;
+		if (nread == 0)
+			return 0;
+		for (long off = 0; off < nread;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(dents + off);
+			char path[32];
+
+			off += d->d_reclen;
+			if (!is_pid_name(d->d_name) || strlen(d->d_name) > 10)
+				continue;
+			snprintf(path, sizeof(path), "task/%s/stat", d->d_name);
+			memset(thread, 0, sizeof(*thread));
+			if (procfs_read_file(pid_fd, path, buf, buf_size) < 0 ||
+			    pidinfo_parse_stat(buf, thread) < 0)
+				continue;	/* exited meanwhile, or not readable */
+			if (thread->pid != leader && thread->state != 'Z' && thread->state != 'X' &&
+			    thread->state != 'x')
+				return thread->pid;
+		}
+	}
+}
+
+/* The leader shows no mm (it has exited: state Z): score the process
+ * through a live thread, as the kernel's find_lock_task_mm() does; the mm
+ * counters of status are the process's, whichever thread shows them. A
+ * lone zombie has only itself in task/ and stays without an mm. */
+static void read_live_thread(struct scan *s, int pid_fd, struct proc_sample *p)
+{
+	_cleanup_close_ int tid_fd = -1;
+	struct proc_sample t;
+	char path[32];
+	int tid;
+
+	tid = scan_find_live_thread(pid_fd, p->pid, s->task_dents, sizeof(s->task_dents),
+				    s->stat_buf, sizeof(s->stat_buf), &t);
+	if (tid <= 0)
+		return;
+	snprintf(path, sizeof(path), "task/%d", tid);
+	tid_fd = openat(pid_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tid_fd < 0 || read_status(s, tid_fd, &t) < 0 || !t.has_mm)
+		return;
+	p->state = t.state;
+	p->uid = t.uid;
+	p->has_mm = true;
+	p->rss_kib = t.rss_kib;
+	p->swap_kib = t.swap_kib;
+	p->pte_kib = t.pte_kib;
+	p->mm_tid = tid;
+}
+
 /* Read one process. Returns 0, or -ENOENT (vanished) / -EINVAL (malformed). */
 static int read_process(struct scan *s, const char *name, struct proc_sample *p,
 			struct proc_text *text)
@@ -151,6 +212,9 @@ static int read_process(struct scan *s, const char *name, struct proc_sample *p,
 		log_debug("scan: %s/status: malformed, skipped", name);
 		return -EINVAL;
 	}
+	/* A zombie leader may head live threads (pthread_exit in main). */
+	if (!p->has_mm)
+		read_live_thread(s, pid_fd, p);
 	fill_text(s, pid_fd, s->want_cmdline, s->want_cgroup, text);
 	return 0;
 }

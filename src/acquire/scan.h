@@ -38,6 +38,7 @@ struct scan {
 	char stat_buf[SCAN_STAT_SIZE];
 	char status_buf[SCAN_STATUS_SIZE];
 	char small_buf[64];
+	char task_dents[2048];	/* PID/task of a zombie leader: ~80 threads a call */
 	char cmdline_buf[SCAN_TEXT_SIZE];
 	char cgroup_file_buf[SCAN_TEXT_SIZE];
 	char cgroup_buf[SCAN_TEXT_SIZE];
@@ -63,6 +64,16 @@ int scan_each(struct scan *s, scan_visit_fn visit, void *ctx);
  * scan's buffers. text fields are NULL where unreadable. Returns 0 or
  * -errno (-ENOENT/-ESRCH when the process is gone). */
 int scan_read_text(struct scan *s, pid_t pid, struct proc_text *text);
+
+/* A thread of the process whose /proc/PID directory is pid_fd, other than
+ * its leader (pid leader), that has not exited, for a process whose leader
+ * has (pthread_exit in main leaves it a zombie heading live threads): the
+ * kernel scores and kills such a process through any live thread. Lists
+ * task/ through dents, reads each task/TID/stat through buf into *thread.
+ * Allocates nothing. Returns the thread's tid (> 0, *thread filled), 0 when
+ * no thread other than the leader is alive, or -errno. */
+int scan_find_live_thread(int pid_fd, pid_t leader, char *dents, size_t dents_size, char *buf,
+			  size_t buf_size, struct proc_sample *thread);
 
 /* The unit, cgroup and command line of one pid, copied out of the scan's
  * buffers (which the next read reuses) for a kill record and the hooks; ""

@@ -1,6 +1,7 @@
 #include "act/victim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "acquire/scan.h"
 #include "log.h"
 #include "parse/pidinfo.h"
 
@@ -102,6 +104,24 @@ int victim_read_stat(const struct kill_ctx *ctx, pid_t pid, struct proc_sample *
 	return pidinfo_parse_stat(buf, now);
 }
 
+/* Does the exited leader pid head a thread that is still alive? Reads
+ * PID/task through the procfs seam, with buffers on the stack. */
+static bool leader_has_live_thread(const struct kill_ctx *ctx, pid_t pid)
+{
+	char pid_dir[KILL_PID_PATH_SIZE];
+	char dents[1024];	/* task/ entries: ~40 threads a getdents64 call */
+	char buf[STAT_BUF_SIZE];
+	struct proc_sample thread;
+	_cleanup_close_ int pid_fd = -1;
+
+	snprintf(pid_dir, sizeof(pid_dir), "%d", (int)pid);
+	pid_fd = openat(ctx->procfs->root_fd, pid_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pid_fd < 0)
+		return false;
+	return scan_find_live_thread(pid_fd, pid, dents, sizeof(dents), buf, sizeof(buf),
+				     &thread) > 0;
+}
+
 int victim_check(const struct kill_ctx *ctx, const struct proc_sample *victim,
 		 struct proc_sample *now)
 {
@@ -111,9 +131,11 @@ int victim_check(const struct kill_ctx *ctx, const struct proc_sample *victim,
 		return r;
 	if (now->pid != victim->pid || now->starttime != victim->starttime)
 		return -ESRCH;
-	/* A zombie has already freed its memory; killing it frees nothing. */
+	/* A zombie has already freed its memory; killing it frees nothing.
+	 * But a zombie leader may head live threads that hold the mm: the
+	 * process is alive, and the pidfd's signal reaches them all. */
 	if (now->state == 'Z' || now->state == 'X' || now->state == 'x')
-		return -ESRCH;
+		return leader_has_live_thread(ctx, victim->pid) ? 0 : -ESRCH;
 	return 0;
 }
 

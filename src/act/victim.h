@@ -59,9 +59,11 @@ long victim_read_file(const struct kill_ctx *ctx, const char *pid_dir, const cha
 int victim_read_stat(const struct kill_ctx *ctx, pid_t pid, struct proc_sample *now);
 
 /* Is victim->pid still the process sampled as victim, and alive? Returns 0
- * with *now filled from a fresh stat, -ESRCH when it is gone, a zombie, or
- * a different process with the same pid (its starttime differs), -EINVAL
- * when the stat does not parse, or another -errno. */
+ * with *now filled from a fresh stat (of the leader: a leader that has
+ * exited while other threads of it live on counts as alive, its state Z),
+ * -ESRCH when it is gone, a zombie without live threads, or a different
+ * process with the same pid (its starttime differs), -EINVAL when the stat
+ * does not parse, or another -errno. */
 int victim_check(const struct kill_ctx *ctx, const struct proc_sample *victim,
 		 struct proc_sample *now);
 

@@ -2,12 +2,15 @@
  * process of this machine, except one whose memory changed between the
  * reads. Mismatches are re-read; a stable one fails the test. Read-only. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "act/victim.h"
 #include "decide/badness.h"
 #include "fixture.h"
 #include "parse/meminfo.h"
@@ -181,4 +184,151 @@ Test(scan_live, quick_bound_is_below_memavailable)
 	}
 	sensors_close(&s);
 	procfs_close(&procfs);
+}
+
+/* ---- A process whose leader has exited: pthread_exit in main ------------ */
+
+static int zombie_ready_fd = -1;
+static size_t zombie_mib;
+
+static void *hold_memory(void *arg)
+{
+	char *mem = malloc(zombie_mib << 20);
+
+	(void)arg;
+	for (size_t i = 0; mem && i < (zombie_mib << 20); i += 4096)
+		mem[i] = 1;
+	if (write(zombie_ready_fd, mem ? "x" : "-", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *close;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!fixture_read(path, buf, sizeof(buf)) || !(close = strrchr(buf, ')')))
+		return '?';
+	return close[2];
+}
+
+/* A child whose second thread touches mib MiB and waits, while the main
+ * thread calls pthread_exit: the leader is a zombie (Z) heading a live
+ * thread, as the kernel's oom_score still scores. */
+static pid_t spawn_zombie_leader(size_t mib)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+
+		zombie_ready_fd = ready[1];
+		zombie_mib = mib;
+		if (pthread_create(&t, NULL, hold_memory, NULL) != 0)
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	cr_assert_eq(c, 'x', "the thread could not allocate");
+	close(ready[0]);
+	for (int i = 0; i < 200 && proc_state(pid) != 'Z'; i++)
+		usleep(10000);
+	cr_assert_eq(proc_state(pid), 'Z', "the leader has exited");
+	return pid;
+}
+
+struct watch {
+	pid_t pids[2];
+	struct proc_sample seen[2];
+	bool found[2];
+};
+
+static void watch_visit(const struct proc_sample *p, const struct proc_text *text, void *ctx)
+{
+	struct watch *w = ctx;
+
+	(void)text;
+	for (int i = 0; i < 2; i++)
+		if (p->pid == w->pids[i]) {
+			w->seen[i] = *p;
+			w->found[i] = true;
+		}
+}
+
+/* The hog whose main thread had exited survived while a small bystander
+ * was killed: it was never a candidate. It is scored through its live
+ * thread, as the kernel's oom_score shows, ranks above the bystander by
+ * its real size, and the kill path accepts and kills it. */
+Test(scan_live, zombie_leader_is_scored_through_a_live_thread)
+{
+	struct procfs procfs = PROCFS_INIT;
+	static struct scan scan;
+	struct config cfg = CFG();
+	struct kill_ctx kctx = KILL_CTX_INIT;
+	pid_t hog = spawn_zombie_leader(64), bystander = spawn_child(16, "0");
+	struct watch w = { .pids = { hog, bystander } };
+	struct candidate ch, cb;
+	struct proc_sample now;
+	unsigned page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
+	uint64_t totalpages = live_totalpages(page_kib);
+	enum badness_skip skip_hog, skip_bystander;
+	int pidfd, status;
+
+	/* No cr_assert from here on: the children must be killed whatever
+	 * fails, or the hog's live thread outlives the test. */
+	cr_expect_eq(procfs_open(&procfs, "/proc"), 0);
+	cr_expect_eq(scan_open(&scan, &procfs), 0);
+	cr_expect_eq(scan_each(&scan, watch_visit, &w), 0);
+	cr_expect(w.found[0] && w.found[1]);
+	cr_expect(w.seen[0].has_mm, "the zombie leader's process has an mm");
+	cr_expect_geq(w.seen[0].rss_kib, 64 * 1024, "rss %llu KiB",
+		      (unsigned long long)w.seen[0].rss_kib);
+	cr_expect(w.seen[0].mm_tid > 0 && w.seen[0].mm_tid != hog, "mm_tid %d",
+		  (int)w.seen[0].mm_tid);
+	cr_expect_eq(w.seen[1].mm_tid, 0);
+	skip_hog = badness_evaluate(&cfg, &w.seen[0], NULL, getpid(), totalpages, page_kib, &ch);
+	skip_bystander = badness_evaluate(&cfg, &w.seen[1], NULL, getpid(), totalpages, page_kib, &cb);
+	cr_expect_eq(skip_hog, SKIP_NONE, "the zombie leader's process is a candidate");
+	cr_expect_eq(skip_bystander, SKIP_NONE);
+	if (skip_hog == SKIP_NONE && skip_bystander == SKIP_NONE) {
+		cr_expect(badness_better(&ch, &cb),
+			  "64 MiB (points %ld) ranks above 16 MiB (points %ld)", ch.points, cb.points);
+		cr_expect_eq(ch.kernel_score, kernel_oom_score(hog), "ours %ld, the kernel's %ld",
+			     ch.kernel_score, kernel_oom_score(hog));
+	}
+
+	/* The kill path: the sample as the scan gave it (leader's pid and
+	 * starttime) is accepted, signalled through the pidfd, and gone once
+	 * the whole group has exited. */
+	kctx.procfs = &procfs;
+	kctx.self_pid = getpid();
+	cr_expect_eq(victim_check(&kctx, &w.seen[0], &now), 0,
+		     "a zombie leader with live threads is alive");
+	cr_expect_eq(now.state, 'Z');
+	pidfd = victim_open_pidfd(hog);
+	cr_expect_geq(pidfd, 0, "pidfd_open: %s", strerror(-pidfd));
+	cr_expect_not(victim_exited(&kctx, &w.seen[0], pidfd, 0), "not exited while a thread lives");
+	cr_expect_eq(victim_signal(pidfd, hog, SIGKILL), 0);
+	cr_expect(victim_exited(&kctx, &w.seen[0], pidfd, 2000), "the whole group exits");
+	kill(hog, SIGKILL);
+	cr_expect_eq(waitpid(hog, &status, 0), hog);
+	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	cr_expect_eq(victim_check(&kctx, &w.seen[0], &now), -ESRCH, "reaped: gone");
+	if (pidfd >= 0)
+		close(pidfd);
+
+	kill(bystander, SIGKILL);
+	waitpid(bystander, NULL, 0);
+	scan_close(&scan);
+	procfs_close(&procfs);
+	config_free(&cfg);
 }

@@ -257,3 +257,38 @@ Test(select, keeps_the_best_eight_in_order)
 	for (unsigned i = 0; i < SELECT_KEEP; i++)
 		cr_expect_eq(sel.best[i].points, 19 - (long)i);
 }
+
+/* tests/fixtures/zombie-leader: a 206 MiB hog whose main thread called
+ * pthread_exit (leader 3100 in state Z, no Vm lines; thread 3101 holds the
+ * mm), a 40 MiB bystander and a lone zombie. The hog was never a
+ * candidate and the bystander died; the kernel scores the hog through its
+ * live thread, and so does the scan. */
+Test(select, zombie_leader_with_a_live_thread_is_ranked_by_its_mm)
+{
+	char root[1024];
+	struct procfs procfs = PROCFS_INIT;
+	static struct scan scan;
+	struct selection sel;
+	struct config cfg = CFG();
+
+	snprintf(root, sizeof(root), "%s/zombie-leader", getenv("OOMGUARD_FIXTURES"));
+	cr_assert_eq(procfs_open(&procfs, root), 0);
+	cr_assert_eq(scan_open(&scan, &procfs), 0);
+	select_init(&sel, &cfg, getpid(), 4194304 / 4, 4);
+	cr_assert_eq(scan_each(&scan, select_visit, &sel), 0);
+	cr_expect_eq(scan.stats.processes, 3);
+	cr_expect_eq(scan.stats.malformed, 0);
+	cr_assert_eq(sel.n_best, 2, "the hog and the bystander; the lone zombie is none");
+	cr_expect_eq(sel.best[0].proc.pid, 3100, "victim %d", (int)sel.best[0].proc.pid);
+	cr_expect_eq(sel.best[0].proc.rss_kib, 210944, "the mm's figures, from task/3101");
+	cr_expect_eq(sel.best[0].proc.pte_kib, 472);
+	cr_expect_eq(sel.best[0].proc.mm_tid, 3101);
+	cr_expect_eq(sel.best[0].proc.starttime, 1475895, "identity stays the leader's");
+	cr_expect_eq(sel.best[0].proc.uid, 1000);
+	cr_expect_eq(sel.best[1].proc.pid, 3200);
+	cr_expect_eq(sel.best[1].proc.mm_tid, 0);
+	cr_expect_eq(sel.n_skipped[SKIP_UNKILLABLE] + sel.n_skipped[SKIP_ZOMBIE], 1);
+	scan_close(&scan);
+	procfs_close(&procfs);
+	config_free(&cfg);
+}
