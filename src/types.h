@@ -117,6 +117,9 @@ struct sample {
 /* PF_KTHREAD from include/linux/sched.h: the flags word in /proc/PID/stat
  * (field 9) has it set for kernel threads. */
 #define PIDINFO_PF_KTHREAD 0x00200000u
+/* PF_FORKNOEXEC: set by fork/clone, cleared by exec. A child that shares
+ * its parent's mm (vfork) has not exec'd, so it has this flag. */
+#define PIDINFO_PF_FORKNOEXEC 0x00000040u
 
 struct proc_sample {
 	pid_t pid;
@@ -138,6 +141,17 @@ struct proc_sample {
 	 * find_lock_task_mm(), the process is scored through a live thread,
 	 * and state is that thread's. */
 	pid_t mm_tid;
+	/* The rest of the mm's counters in status, only to tell a child that
+	 * shares its parent's mm by comparison (see shares_parent_mm). */
+	uint64_t vm_size_kib;		/* VmSize */
+	uint64_t rss_anon_kib;		/* RssAnon */
+	uint64_t rss_file_kib;		/* RssFile */
+	uint64_t rss_shmem_kib;		/* RssShmem */
+	/* The scan found that this process shares its parent's mm: a vfork
+	 * (or clone(CLONE_VM)) child that has not exec'd yet. The kernel
+	 * gives such a child no score (in_vfork()), and killing it frees
+	 * nothing: it is never a candidate (decide/select.c). */
+	bool shares_parent_mm;
 };
 
 /* The text a rule can match, besides comm. NULL when not read. */

@@ -28,6 +28,8 @@ int scan_open(struct scan *s, const struct procfs *procfs)
 		return -errno;
 	s->procfs = procfs;
 	s->dir_fd = fd;
+	/* Pids of any other tree name nothing here: no kcmp on them. */
+	s->live = procfs_check_live(procfs) == 0;
 	return 0;
 }
 
@@ -170,6 +172,48 @@ static void read_live_thread(struct scan *s, int pid_fd, struct proc_sample *p)
 	p->mm_tid = tid;
 }
 
+/* kcmp(2) from linux/kcmp.h; the number is in every <sys/syscall.h> of
+ * the kernels that have it (3.5+). */
+#define SCAN_KCMP_VM 1
+
+/* Does p share its parent's mm: a vfork child (or a clone(CLONE_VM) one)
+ * that has neither exec'd nor exited yet? kcmp(KCMP_VM) asks the kernel.
+ * When it cannot answer (EPERM: no ptrace rights over both, or a seccomp
+ * filter; ENOSYS: CONFIG_KCMP off; a fixture tree, whose pids name
+ * nothing here), /proc gives the evidence: the parent waits for the child
+ * in state D (a vfork parent waits killably, which /proc shows as D) and
+ * shows exactly the same mm counters. Returns true or false. */
+static bool shares_parent_mm(struct scan *s, const struct proc_sample *p)
+{
+	_cleanup_close_ int ppid_fd = -1;
+	struct proc_sample parent;
+	char name[16];
+
+	/* Only a child that has not exec'd can still share its parent's mm:
+	 * this keeps the check off nearly every process. */
+	if (!(p->flags & PIDINFO_PF_FORKNOEXEC) || p->ppid <= 0 || !p->has_mm)
+		return false;
+#ifdef SYS_kcmp
+	if (s->live) {
+		long r = syscall(SYS_kcmp, p->pid, p->ppid, SCAN_KCMP_VM, 0, 0);
+
+		if (r >= 0)
+			return r == 0;
+	}
+#endif
+	snprintf(name, sizeof(name), "%d", (int)p->ppid);
+	ppid_fd = openat(s->procfs->root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ppid_fd < 0)
+		return false;
+	memset(&parent, 0, sizeof(parent));
+	if (procfs_read_file(ppid_fd, "stat", s->stat_buf, sizeof(s->stat_buf)) < 0 ||
+	    pidinfo_parse_stat(s->stat_buf, &parent) < 0 || parent.state != 'D')
+		return false;
+	if (read_status(s, ppid_fd, &parent) < 0)
+		return false;
+	return pidinfo_same_mm_counters(p, &parent);
+}
+
 /* Read one process. Returns 0, or -ENOENT (vanished) / -EINVAL (malformed). */
 static int read_process(struct scan *s, const char *name, struct proc_sample *p,
 			struct proc_text *text)
@@ -215,6 +259,7 @@ static int read_process(struct scan *s, const char *name, struct proc_sample *p,
 	/* A zombie leader may head live threads (pthread_exit in main). */
 	if (!p->has_mm)
 		read_live_thread(s, pid_fd, p);
+	p->shares_parent_mm = shares_parent_mm(s, p);
 	fill_text(s, pid_fd, s->want_cmdline, s->want_cgroup, text);
 	return 0;
 }

@@ -33,6 +33,7 @@ struct scan {
 	int dir_fd;
 	bool want_cmdline;
 	bool want_cgroup;
+	bool live;		/* the procfs of our pid namespace: its pids are ours */
 	struct scan_stats stats;
 	char dents[SCAN_DENTS_SIZE];
 	char stat_buf[SCAN_STAT_SIZE];

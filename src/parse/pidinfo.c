@@ -93,6 +93,7 @@ void pidinfo_status_begin(struct pidinfo_status *st, struct proc_sample *out)
 	st->have_uid = false;
 	out->has_mm = false;
 	out->rss_kib = out->swap_kib = out->pte_kib = 0;
+	out->vm_size_kib = out->rss_anon_kib = out->rss_file_kib = out->rss_shmem_kib = 0;
 }
 
 int pidinfo_status_line(struct pidinfo_status *st, const char *line)
@@ -116,8 +117,24 @@ int pidinfo_status_line(struct pidinfo_status *st, const char *line)
 		r = parse_kib(line + 7, &out->swap_kib);
 	} else if (strutil_startswith(line, "VmPTE:")) {
 		r = parse_kib(line + 6, &out->pte_kib);
+	} else if (strutil_startswith(line, "VmSize:")) {
+		r = parse_kib(line + 7, &out->vm_size_kib);
+	} else if (strutil_startswith(line, "RssAnon:")) {
+		r = parse_kib(line + 8, &out->rss_anon_kib);
+	} else if (strutil_startswith(line, "RssFile:")) {
+		r = parse_kib(line + 8, &out->rss_file_kib);
+	} else if (strutil_startswith(line, "RssShmem:")) {
+		r = parse_kib(line + 9, &out->rss_shmem_kib);
 	}
 	return r < 0 ? -EINVAL : 0;
+}
+
+bool pidinfo_same_mm_counters(const struct proc_sample *a, const struct proc_sample *b)
+{
+	return a->has_mm && b->has_mm && a->vm_size_kib == b->vm_size_kib &&
+	       a->rss_kib == b->rss_kib && a->rss_anon_kib == b->rss_anon_kib &&
+	       a->rss_file_kib == b->rss_file_kib && a->rss_shmem_kib == b->rss_shmem_kib &&
+	       a->swap_kib == b->swap_kib && a->pte_kib == b->pte_kib;
 }
 
 int pidinfo_status_end(const struct pidinfo_status *st)

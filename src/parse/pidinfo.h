@@ -18,7 +18,8 @@
  * -EINVAL. */
 int pidinfo_parse_stat(const char *buf, struct proc_sample *out);
 
-/* Parse /proc/PID/status for Uid (real), VmRSS, VmSwap and VmPTE:
+/* Parse /proc/PID/status for Uid (real), VmRSS, VmSwap and VmPTE (and
+ * VmSize, RssAnon, RssFile, RssShmem, for pidinfo_same_mm_counters()):
  *   Uid:	1000	1000	1000	1000
  *   VmRSS:	   12345 kB
  * Kernel threads and zombies have no Vm* lines: has_mm is then false and
@@ -40,6 +41,12 @@ struct pidinfo_status {
 void pidinfo_status_begin(struct pidinfo_status *st, struct proc_sample *out);
 int pidinfo_status_line(struct pidinfo_status *st, const char *line);
 int pidinfo_status_end(const struct pidinfo_status *st);
+
+/* Do a and b show the same mm counters (VmSize, VmRSS, RssAnon, RssFile,
+ * RssShmem, VmSwap, VmPTE), both having an mm? Two processes sharing one
+ * mm show the same; two separate ones almost never do. Returns true or
+ * false. */
+bool pidinfo_same_mm_counters(const struct proc_sample *a, const struct proc_sample *b);
 
 /* Parse /proc/PID/oom_score_adj ("-1000".."1000" and a newline).
  * Returns 0 or -EINVAL. */

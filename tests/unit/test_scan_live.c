@@ -1,17 +1,21 @@
 /* Our oom_score must equal the kernel's /proc/PID/oom_score for every
  * process of this machine, except one whose memory changed between the
  * reads. Mismatches are re-read; a stable one fails the test. Read-only. */
+#define _GNU_SOURCE	/* clone() */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "act/victim.h"
 #include "decide/badness.h"
+#include "decide/select.h"
 #include "fixture.h"
 #include "parse/meminfo.h"
 #include "acquire/scan.h"
@@ -328,6 +332,125 @@ Test(scan_live, zombie_leader_is_scored_through_a_live_thread)
 
 	kill(bystander, SIGKILL);
 	waitpid(bystander, NULL, 0);
+	scan_close(&scan);
+	procfs_close(&procfs);
+	config_free(&cfg);
+}
+
+/* ---- A vfork child: it shares its parent's mm until it execs or exits -- */
+
+static int vfork_ready_fd = -1, vfork_release_fd = -1;
+
+/* The clone(CLONE_VM | CLONE_VFORK) child: on its own stack, in its
+ * parent's memory, it only makes system calls: it says who it is, then
+ * blocks until the test releases it. */
+static int vfork_child(void *arg)
+{
+	pid_t self = (pid_t)syscall(SYS_getpid);
+	char c;
+
+	(void)arg;
+	if (write(vfork_ready_fd, &self, sizeof(self)) != (ssize_t)sizeof(self))
+		return 1;
+	while (read(vfork_release_fd, &c, 1) < 0)
+		;
+	return 0;
+}
+
+/* A child that touches mib MiB, then vforks a grandchild that blocks: the
+ * child waits in state D, the grandchild shows the same mm. Returns the
+ * child; *grandchild and *release (write a byte to let it go) set. */
+static pid_t spawn_vfork_parent(size_t mib, pid_t *grandchild, int *release)
+{
+	int ready[2], rel[2];
+	pid_t pid;
+
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(rel), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		static char stack[64 * 1024] __attribute__((aligned(16)));
+		char *mem = malloc(mib << 20);
+		int status;
+		pid_t c;
+
+		for (size_t i = 0; mem && i < (mib << 20); i += 4096)
+			mem[i] = 1;
+		vfork_ready_fd = ready[1];
+		vfork_release_fd = rel[0];
+		c = clone(vfork_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+		if (c < 0)
+			_exit(1);
+		waitpid(c, &status, 0);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	close(rel[0]);
+	cr_assert_eq(read(ready[0], grandchild, sizeof(*grandchild)), (ssize_t)sizeof(*grandchild));
+	close(ready[0]);
+	for (int i = 0; i < 200 && proc_state(pid) != 'D'; i++)
+		usleep(10000);
+	cr_assert_eq(proc_state(pid), 'D', "the vfork parent waits");
+	*release = rel[1];
+	return pid;
+}
+
+struct pair_filter {
+	pid_t pids[2];
+	struct proc_sample seen[2];
+	struct selection sel;
+};
+
+/* Feed only the two processes of the test to the selection. */
+static void pair_visit(const struct proc_sample *p, const struct proc_text *text, void *ctx)
+{
+	struct pair_filter *f = ctx;
+
+	for (int i = 0; i < 2; i++)
+		if (p->pid == f->pids[i]) {
+			f->seen[i] = *p;
+			select_visit(p, text, &f->sel);
+		}
+}
+
+/* The vfork child ranked like its parent and won the tie (newer); killing
+ * it frees nothing. It is not a candidate; the parent is. */
+Test(scan_live, vfork_child_is_not_picked_over_its_parent)
+{
+	struct procfs procfs = PROCFS_INIT;
+	static struct scan scan;
+	static struct pair_filter f;
+	struct config cfg = CFG();
+	unsigned page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
+	pid_t grandchild = 0;
+	int release = -1;
+	pid_t parent = spawn_vfork_parent(32, &grandchild, &release);
+	long kcmp = syscall(SYS_kcmp, grandchild, parent, 1 /* KCMP_VM */, 0, 0);
+
+	cr_log_info("kcmp(KCMP_VM) here: %ld (%s): the scan %s", kcmp, kcmp < 0 ? strerror(errno) : "ok",
+		    kcmp == 0 ? "asks the kernel" : "uses the /proc evidence");
+	/* No cr_assert from here on: the children must be released. */
+	f.pids[0] = parent;
+	f.pids[1] = grandchild;
+	select_init(&f.sel, &cfg, getpid(), live_totalpages(page_kib), page_kib);
+	cr_expect_eq(procfs_open(&procfs, "/proc"), 0);
+	cr_expect_eq(scan_open(&scan, &procfs), 0);
+	cr_expect_eq(scan_each(&scan, pair_visit, &f), 0);
+	cr_expect_eq(f.seen[1].pid, grandchild, "the grandchild was scanned");
+	cr_expect(f.seen[1].shares_parent_mm, "the vfork child shares its parent's mm");
+	cr_expect_not(f.seen[0].shares_parent_mm);
+	cr_expect_eq(f.seen[1].rss_kib, f.seen[0].rss_kib, "the same memory, shown twice");
+	cr_expect_eq(kernel_oom_score(grandchild), 0, "the kernel gives it no score (in_vfork)");
+	cr_expect_eq(f.sel.n_best, 1, "only the parent is a candidate");
+	cr_expect_eq(f.sel.n_best ? f.sel.best[0].proc.pid : 0, parent, "victim %d (parent %d, child %d)",
+		     f.sel.n_best ? (int)f.sel.best[0].proc.pid : 0, (int)parent, (int)grandchild);
+
+	cr_expect_eq(write(release, "x", 1), 1);
+	close(release);
+	kill(parent, SIGKILL);
+	waitpid(parent, NULL, 0);
 	scan_close(&scan);
 	procfs_close(&procfs);
 	config_free(&cfg);

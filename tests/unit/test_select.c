@@ -292,3 +292,77 @@ Test(select, zombie_leader_with_a_live_thread_is_ranked_by_its_mm)
 	procfs_close(&procfs);
 	config_free(&cfg);
 }
+
+/* Where kcmp(KCMP_VM) cannot answer (a fixture tree, a seccomp filter, no
+ * ptrace rights), /proc tells a vfork child: it has not exec'd
+ * (PF_FORKNOEXEC), its parent waits in state D, and both show the same mm
+ * counters. Such a child is no candidate; without all three it is one. */
+struct vfork_case {
+	const char *name;
+	char parent_state;
+	unsigned child_flags;
+	unsigned long child_rss_kib;
+	bool child_is_candidate;
+};
+
+static void run_vfork_case(const struct vfork_case *tc)
+{
+	char *root = fixture_create(4194304, 100000, 0, 0);
+	const struct fake_proc parent = { .pid = 40, .comm = "make", .rss_kib = 300000,
+					  .pte_kib = 600, .state = tc->parent_state };
+	const struct fake_proc child = { .pid = 41, .comm = "make", .rss_kib = tc->child_rss_kib,
+					 .pte_kib = 600 };
+	const struct fake_proc other = { .pid = 50, .comm = "other", .rss_kib = 1000 };
+	struct procfs procfs = PROCFS_INIT;
+	static struct scan scan;
+	struct selection sel;
+	struct config cfg = CFG();
+	char dir[1100], stat[512];
+
+	fixture_add(root, &parent);
+	fixture_add(root, &child);
+	fixture_add(root, &other);
+	/* The child of 40, started after it (fixture_add makes every ppid 1). */
+	snprintf(dir, sizeof(dir), "%s/41", root);
+	snprintf(stat, sizeof(stat),
+		 "41 (make) S 40 40 40 0 -1 %u 100 0 0 0 5 3 0 0 20 0 1 0 900 10485760 75000 "
+		 "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n", tc->child_flags);
+	fixture_puts(dir, "stat", stat);
+	cr_assert_eq(procfs_open(&procfs, root), 0);
+	cr_assert_eq(scan_open(&scan, &procfs), 0);
+	select_init(&sel, &cfg, getpid(), 4194304 / 4, 4);
+	cr_assert_eq(scan_each(&scan, select_visit, &sel), 0);
+	cr_expect_eq(scan.stats.processes, 3, "%s", tc->name);
+	cr_expect_eq(sel.n_candidates, tc->child_is_candidate ? 3u : 2u, "%s: %u candidates", tc->name,
+		     sel.n_candidates);
+	if (!tc->child_is_candidate) {
+		cr_expect_eq(sel.best[0].proc.pid, 40, "%s: victim %d", tc->name, (int)sel.best[0].proc.pid);
+		for (unsigned i = 0; i < sel.n_best; i++)
+			cr_expect_neq(sel.best[i].proc.pid, 41, "%s", tc->name);
+		for (unsigned i = 0; i < sel.n_top_mem; i++)
+			cr_expect_neq(sel.top_mem[i].pid, 41, "%s: its memory is its parent's", tc->name);
+	} else {
+		bool found = false;
+
+		for (unsigned i = 0; i < sel.n_best; i++)
+			found |= sel.best[i].proc.pid == 41;
+		cr_expect(found, "%s: the child is a candidate", tc->name);
+	}
+	scan_close(&scan);
+	procfs_close(&procfs);
+	config_free(&cfg);
+	fixture_destroy(root);
+}
+
+Test(select, vfork_child_by_the_proc_evidence)
+{
+	static const struct vfork_case vcases[] = {
+		{ "vfork child: parent in D, same mm", 'D', 0x00400040u, 300000, false },
+		{ "parent not waiting: a fork child", 'S', 0x00400040u, 300000, true },
+		{ "other counters: its own mm", 'D', 0x00400040u, 299996, true },
+		{ "exec'd: its own mm", 'D', 0x00400100u, 300000, true },
+	};
+
+	for (size_t i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++)
+		run_vfork_case(&vcases[i]);
+}
