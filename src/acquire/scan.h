@@ -13,8 +13,10 @@
  * is ~1.5 KiB but its Groups line grows with supplementary groups (up to
  * NGROUPS_MAX = 65536 of them, ~700 KiB), so it is read through its buffer
  * a piece at a time, line by line: 16 KiB takes a thousand groups in one
- * read. cmdline and cgroup are cut at 4 KiB, which is plenty to match a
- * regex on and to report. 32 KiB of dirents hold ~1000 entries per
+ * read. cmdline and cgroup are cut to their first SCAN_TEXT_SIZE - 1 =
+ * 4095 bytes, which is plenty to match a regex on and to report: a
+ * cmdline: rule sees no further (the man page says so; a command line can
+ * be megabytes, and the scan allocates nothing). 32 KiB of dirents hold ~1000 entries per
  * getdents64 call. */
 #define SCAN_DENTS_SIZE   32768
 #define SCAN_STAT_SIZE    1024

@@ -366,3 +366,53 @@ Test(select, vfork_child_by_the_proc_evidence)
 	for (size_t i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++)
 		run_vfork_case(&vcases[i]);
 }
+
+/* cmdline: rules see the first SCAN_TEXT_SIZE - 1 (4095) bytes of
+ * /proc/PID/cmdline, arguments joined by spaces: a word that ends within
+ * them matches, one past them does not. The documented bound. */
+Test(select, cmdline_rules_see_the_first_4095_bytes)
+{
+	char *root = fixture_create(4194304, 100000, 0, 0);
+	const struct fake_proc within = { .pid = 10, .comm = "java", .rss_kib = 900000 };
+	const struct fake_proc beyond = { .pid = 11, .comm = "java", .rss_kib = 800000 };
+	const struct fake_proc plain = { .pid = 12, .comm = "plain", .rss_kib = 1000 };
+	struct procfs procfs = PROCFS_INIT;
+	static struct scan scan;
+	static char cmd[8192];
+	struct selection sel;
+	struct config cfg = CFG("--ignore", "cmdline:MARK$",);
+	char dir[1100];
+	size_t len;
+
+	fixture_add(root, &within);
+	fixture_add(root, &beyond);
+	fixture_add(root, &plain);
+	/* "java\0-Dx=aaaa...\0MARK\0", MARK ending at byte 4095 for 10 and one
+	 * byte later for 11. */
+	for (int pid = 10; pid <= 11; pid++) {
+		size_t pad = (size_t)(SCAN_TEXT_SIZE - 1) - strlen("java") - 1 - 1 - strlen("MARK") +
+			     (size_t)(pid - 10);
+
+		memcpy(cmd, "java", 5);
+		len = 5;
+		memset(cmd + len, 'a', pad);
+		len += pad;
+		cmd[len++] = '\0';
+		memcpy(cmd + len, "MARK", 5);
+		len += 5;
+		snprintf(dir, sizeof(dir), "%s/%d", root, pid);
+		fixture_write(dir, "cmdline", cmd, len);
+	}
+	cr_assert_eq(procfs_open(&procfs, root), 0);
+	cr_assert_eq(scan_open(&scan, &procfs), 0);
+	scan.want_cmdline = true;
+	select_init(&sel, &cfg, getpid(), 4194304 / 4, 4);
+	cr_assert_eq(scan_each(&scan, select_visit, &sel), 0);
+	cr_expect_eq(sel.n_skipped[SKIP_IGNORED], 1, "only the rule within 4095 bytes matched");
+	cr_assert_eq(sel.n_best, 2);
+	cr_expect_eq(sel.best[0].proc.pid, 11, "the word past byte 4095 is not seen");
+	scan_close(&scan);
+	procfs_close(&procfs);
+	config_free(&cfg);
+	fixture_destroy(root);
+}
