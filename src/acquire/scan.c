@@ -169,6 +169,10 @@ static void read_live_thread(struct scan *s, int pid_fd, struct proc_sample *p)
 	p->rss_kib = t.rss_kib;
 	p->swap_kib = t.swap_kib;
 	p->pte_kib = t.pte_kib;
+	p->vm_size_kib = t.vm_size_kib;
+	p->rss_anon_kib = t.rss_anon_kib;
+	p->rss_file_kib = t.rss_file_kib;
+	p->rss_shmem_kib = t.rss_shmem_kib;
 	p->mm_tid = tid;
 }
 
