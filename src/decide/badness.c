@@ -18,7 +18,10 @@ long badness_points(const struct proc_sample *p, uint64_t totalpages, unsigned p
 	if (!p->has_mm)
 		return BADNESS_UNKILLABLE;
 	adj = p->oom_score_adj;
-	if (adj == -1000)
+	/* oom_badness(): OOM_SCORE_ADJ_MIN, or in_vfork(): a child that
+	 * shares its parent's mm holds nothing of its own, and killing it
+	 * frees nothing; the parent, showing the same memory, is ranked. */
+	if (adj == -1000 || p->shares_parent_mm)
 		return BADNESS_UNKILLABLE;
 
 	/* get_mm_rss + MM_SWAPENTS + mm_pgtables_bytes / PAGE_SIZE. status

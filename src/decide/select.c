@@ -64,15 +64,9 @@ void select_visit(const struct proc_sample *p, const struct proc_text *text, voi
 	struct candidate c;
 	enum badness_skip skip;
 
-	/* A child sharing its parent's mm (vfork) holds nothing of its own:
-	 * the kernel gives it no score (in_vfork()), killing it frees
-	 * nothing, and its parent, which shows the same memory, is the one
-	 * to rank. */
-	if (p->shares_parent_mm) {
-		sel->n_skipped[SKIP_UNKILLABLE]++;
-		return;
-	}
-	if (p->has_mm)
+	/* A vfork child shows its parent's memory again: not a top user
+	 * of its own (and no candidate: badness_points). */
+	if (p->has_mm && !p->shares_parent_mm)
 		offer_top_mem(sel, p);
 	/* Killed already and still there: another SIGKILL frees nothing
 	 * more, the next candidate might. */

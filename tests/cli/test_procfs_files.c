@@ -45,6 +45,8 @@ static char *tree_with_two(void)
 
 	fixture_add(root, &big);
 	fixture_add(root, &small);
+	/* A daemon started as root reads it as nobody (--user's default). */
+	cr_assert_eq(chmod(root, 0755), 0);
 	return root;
 }
 

@@ -59,6 +59,9 @@ Test(badness, kernel_skip_rules)
 	p = proc(5, 0, 0, 0, 0);
 	p.has_mm = false;
 	cr_expect_eq(badness_points(&p, 100000, 4), BADNESS_UNKILLABLE, "no mm");
+	p = proc(6, 4000, 0, 0, 0);
+	p.shares_parent_mm = true;
+	cr_expect_eq(badness_points(&p, 100000, 4), BADNESS_UNKILLABLE, "in_vfork: its parent's mm");
 }
 
 Test(badness, ties_go_to_more_memory_then_the_newer_process)
