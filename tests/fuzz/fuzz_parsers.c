@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acquire/visibility.h"
 #include "parse/meminfo.h"
 #include "parse/pidinfo.h"
 #include "parse/psi.h"
@@ -53,6 +54,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (pidinfo_parse_cgroup(buf, path, sizeof(path)) == 0)
 			pidinfo_unit_from_cgroup(path, unit, sizeof(unit));
 		pidinfo_join_cmdline(buf, size);
+	}
+#elif defined(FUZZ_MOUNTINFO)
+	{
+		/* The device is the input's first two bytes, so that a line of
+		 * the corpus can be the proc mount or not. */
+		unsigned major = size > 0 ? data[0] % 4 : 0, minor = size > 1 ? data[1] : 0;
+		struct visibility_mount m;
+
+		if (visibility_parse_mountinfo(buf, major, minor, &m) == 0 && m.found) {
+			if (m.hidepid != 0 && m.hidepid != 1 && m.hidepid != 2 && m.hidepid != 4)
+				abort();
+			if (memchr(m.hidepid_text, '\0', sizeof(m.hidepid_text)) == NULL)
+				abort();	/* always a string */
+		}
 	}
 #elif defined(FUZZ_VMSTAT)
 	{

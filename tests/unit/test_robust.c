@@ -257,7 +257,7 @@ Test(robust, status_with_a_huge_groups_line)
 	for (unsigned i = 1; i < sel.n_best; i++)
 		cr_expect_eq(sel.best[i].proc.rss_kib, 2000u + (unsigned)sel.best[i].proc.pid,
 			     "pid %d", (int)sel.best[i].proc.pid);
-	cr_expect_eq(sel.best[1].proc.pid, pid - 1);
+	cr_expect_eq(sel.best[1].proc.pid, (pid_t)(pid - 1));
 	scan_close(&scan);
 	procfs_close(&procfs);
 	config_free(&cfg);
