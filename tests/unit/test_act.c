@@ -53,8 +53,19 @@ static void teardown(void)
 
 TestSuite(act, .init = setup, .fini = teardown);
 
-/* A child that waits to be killed; with ignore_term, SIGTERM does nothing. */
-static pid_t spawn(bool ignore_term)
+/* A child that waits to be killed, as o says: in process group o->pgrp
+ * (with o->set_pgrp; 0: a new one of its own), named o->comm (NULL:
+ * inherited), running as o->uid (0: stay root), ignoring SIGTERM with
+ * o->ignore_term. */
+struct spawn_opts {
+	bool set_pgrp;
+	pid_t pgrp;
+	const char *comm;
+	uid_t uid;
+	bool ignore_term;
+};
+
+static pid_t spawn_with(const struct spawn_opts *o)
 {
 	int ready[2];
 	char byte;
@@ -64,10 +75,18 @@ static pid_t spawn(bool ignore_term)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		if (o->set_pgrp && setpgid(0, o->pgrp) < 0)
+			_exit(2);
+		if (o->uid && (setresgid(o->uid, o->uid, o->uid) < 0 ||
+			       setresuid(o->uid, o->uid, o->uid) < 0))
+			_exit(2);
+		/* After the uid change, which clears it. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() == 1)
 			_exit(1);
-		if (ignore_term)
+		if (o->comm)
+			prctl(PR_SET_NAME, o->comm);
+		if (o->ignore_term)
 			signal(SIGTERM, SIG_IGN);
 		close(ready[0]);
 		if (write(ready[1], "r", 1) != 1)
@@ -75,10 +94,18 @@ static pid_t spawn(bool ignore_term)
 		for (;;)
 			pause();
 	}
+	if (o->set_pgrp)
+		setpgid(pid, o->pgrp);
 	close(ready[1]);
-	cr_assert_eq(read(ready[0], &byte, 1), 1);
+	cr_assert_eq(read(ready[0], &byte, 1), 1, "the child did not start");
 	close(ready[0]);
 	return pid;
+}
+
+/* A child that waits to be killed; with ignore_term, SIGTERM does nothing. */
+static pid_t spawn(bool ignore_term)
+{
+	return spawn_with(&(struct spawn_opts){ .ignore_term = ignore_term });
 }
 
 /* The candidate a scan would hand over for pid. */
@@ -425,30 +452,7 @@ Test(act, the_signal_goes_out_before_the_notice_is_written)
  * out of our effective set. */
 static pid_t spawn_nobody(void)
 {
-	int ready[2];
-	char byte;
-	pid_t pid;
-
-	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-			_exit(2);
-		/* After the uid change, which clears it. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(1);
-		close(ready[0]);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(3);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	cr_assert_eq(read(ready[0], &byte, 1), 1, "the uid-nobody child did not start");
-	close(ready[0]);
-	return pid;
+	return spawn_with(&(struct spawn_opts){ .uid = 65534 });
 }
 
 /* Set or clear CAP_KILL in our effective set (it stays permitted). */
@@ -735,34 +739,8 @@ Test(act, a_victim_whose_cmdline_is_now_ignored_is_left_alone)
  * (NULL: inherited), running as uid (0: stay root); SIGTERM kills it. */
 static pid_t spawn_member(pid_t pgrp, const char *comm, uid_t uid)
 {
-	int ready[2];
-	char byte;
-	pid_t pid;
-
-	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		if (setpgid(0, pgrp) < 0)
-			_exit(2);
-		if (uid && (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
-			_exit(2);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(1);
-		if (comm)
-			prctl(PR_SET_NAME, comm);
-		close(ready[0]);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(3);
-		for (;;)
-			pause();
-	}
-	setpgid(pid, pgrp);
-	close(ready[1]);
-	cr_assert_eq(read(ready[0], &byte, 1), 1, "member did not start");
-	close(ready[0]);
-	return pid;
+	return spawn_with(&(struct spawn_opts){ .set_pgrp = true, .pgrp = pgrp, .comm = comm,
+						.uid = uid });
 }
 
 Test(act, the_process_group_spares_what_ignore_protects)
