@@ -308,6 +308,12 @@ int main(int argc, char **argv)
 			if (user.keep_root)
 				log_warn("--user %s: oomguard and its hooks keep uid 0, so they can still "
 					 "open, write and chmod any root-owned file", user.name);
+			if (user.shared && user.switch_uid)
+				log_warn("running as %s: there is no user %s, and any other process of %s "
+					 "may signal oomguard or raise its oom_score_adj; create a system "
+					 "user of its own (systemd-sysusers with the shipped oomguard.conf, "
+					 "or useradd --system %s) or pass --user", user.name,
+					 CAPS_DEFAULT_USER, user.name, CAPS_DEFAULT_USER);
 			check_metrics_dir(cfg.metrics_file);
 			r = check_visibility(&cfg, &procfs, visible);
 			if (r == 0)

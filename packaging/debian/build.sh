@@ -46,6 +46,8 @@ fi
 rm -rf "$src/debian"
 cp -R "$here" "$src/debian"
 rm -f "$src/debian/build.sh"
+# dh_installsysusers creates the user in postinst from debian/PACKAGE.sysusers.
+cp "$src/contrib/oomguard.sysusers" "$src/debian/oomguard.sysusers"
 
 (cd "$src" && dpkg-buildpackage -us -uc -b "$@")
 

@@ -106,12 +106,19 @@ static bool parse_ids(const char *s, uid_t *uid, gid_t *gid)
 
 int caps_resolve_user(const char *name, struct caps_user *user, char *errbuf, size_t errlen)
 {
-	const char *want = name ? name : "nobody";
+	const char *want = name ? name : CAPS_DEFAULT_USER;
 	struct passwd *pw;
 
 	memset(user, 0, sizeof(*user));
 	errno = 0;
 	pw = getpwnam(want);
+	/* No user of its own (the packages create it): nobody, which other
+	 * daemons may share, so that a root start still gives up uid 0. */
+	if (!pw && !name) {
+		want = "nobody";
+		user->shared = true;
+		pw = getpwnam(want);
+	}
 	if (pw) {
 		snprintf(user->name, sizeof(user->name), "%s", pw->pw_name);
 		user->uid = pw->pw_uid;

@@ -16,6 +16,11 @@
  * user is in. */
 #define CAPS_MAX_GROUPS 64
 
+/* Whom a root start runs as without --user: a system user of its own,
+ * which the packages create (contrib/oomguard.sysusers); where there is
+ * none, nobody. */
+#define CAPS_DEFAULT_USER "oomguard"
+
 /* The user a root start switches to after set-up (--user). */
 struct caps_user {
 	char name[64];
@@ -25,6 +30,7 @@ struct caps_user {
 	int n_groups;
 	bool switch_uid;	/* a root start that gives up uid 0 */
 	bool keep_root;		/* a root start told --user root */
+	bool shared;		/* the default fell back to nobody, which others share */
 };
 
 struct caps_report {

@@ -48,7 +48,7 @@ const char config_usage[] =
 	"      --metrics-file PATH    write Prometheus metrics to PATH every report interval (at most 60 s)\n"
 	"      --syslog               log through syslog(3) instead of stderr\n"
 	"  -p                         run at nice -20 (earlyoom's -p; oom_score_adj is always set)\n"
-	"      --user NAME            started as root, run as NAME after set-up (default nobody; root keeps uid 0)\n"
+	"      --user NAME            started as root, run as NAME after set-up (default oomguard, else nobody; root keeps uid 0)\n"
 	"      --procfs DIR           read DIR instead of /proc\n"
 	"      --sysfs DIR            read DIR instead of /sys (zram accounting)\n"
 	"      --once                 check once, report, and exit\n"

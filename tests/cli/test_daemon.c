@@ -824,6 +824,44 @@ Test(daemon, hidepid_proc_is_refused_unless_the_user_has_its_group)
 	cr_expect(strstr(second, "nothing to do") != NULL, "%s", second);
 }
 
+/* Without --user a root start runs as the system user oomguard, which the
+ * packages create (here a passwd file with it, bound over /etc/passwd in a
+ * private mount namespace); where there is none, as nobody, with a warning
+ * that nobody is shared. */
+Test(daemon, default_user_is_oomguard_where_it_exists_else_nobody_with_a_warning)
+{
+	struct other_user_tree tree;
+	char cmd[4096], buf[16384], *second;
+	FILE *p;
+	size_t n;
+
+	if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0)
+		cr_skip_test("needs root and unshare for a private /etc/passwd");
+	other_user_tree_create(&tree, "plenty");
+	snprintf(cmd, sizeof(cmd),
+		 "%s --dryrun --once 2>&1; echo \"exit=$?\"; echo @second; "
+		 "cp /etc/passwd '%s/passwd' && "
+		 "echo 'oomguard:x:4243:4243:oomguard:/:/usr/sbin/nologin' >> '%s/passwd' && "
+		 "unshare --mount sh -c 'mount --bind %s/passwd /etc/passwd && %s --dryrun --once 2>&1; "
+		 "echo \"exit=$?\"' 2>&1",
+		 tree.bin, tree.dir, tree.dir, tree.dir, tree.bin);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	pclose(p);
+	other_user_tree_destroy(&tree);
+	second = strstr(buf, "@second");
+	cr_assert_not_null(second, "%s", buf);
+	*second++ = '\0';
+	cr_expect(strstr(buf, "exit=0") != NULL && strstr(buf, "running as uid 65534 gid 65534"),
+		  "without a user oomguard: nobody\n%s", buf);
+	cr_expect(strstr(buf, "running as nobody: there is no user oomguard") != NULL, "%s", buf);
+	cr_expect(strstr(second, "exit=0") != NULL && strstr(second, "running as uid 4243 gid 4243"),
+		  "with a user oomguard: that user\n%s", second);
+	cr_expect(strstr(second, "there is no user") == NULL, "%s", second);
+}
+
 /* Started as another user (as the shipped unit's dynamic user is), oomguard
  * switches nothing: --user naming that same user is fine, another one is
  * refused with one line, since it could only be honoured as root. */
