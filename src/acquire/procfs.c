@@ -5,11 +5,63 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #define PROC_SUPER_MAGIC 0x9fa0
+
+/* The kernel's dirent64 layout; glibc only declares it with _GNU_SOURCE
+ * in <dirent.h> for getdents64(), so spell it out. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* "1234" -> 1234; 0 for anything that is not a pid's name. */
+static pid_t pid_of_name(const char *name)
+{
+	uint64_t pid = 0;
+
+	if (*name < '1' || *name > '9')
+		return 0;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9')
+			return 0;
+		pid = pid * 10 + (uint64_t)(*name - '0');
+		if (pid > INT32_MAX)
+			return 0;
+	}
+	return (pid_t)pid;
+}
+
+int procfs_each_pid(int dir_fd, char *dents, size_t size, procfs_pid_fn fn, void *ctx)
+{
+	if (lseek(dir_fd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		long nread = syscall(SYS_getdents64, dir_fd, dents, size);
+
+		if (nread < 0)
+			return -errno;
+		if (nread == 0)
+			return 0;
+		for (long off = 0; off < nread;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(dents + off);
+			pid_t pid = pid_of_name(d->d_name);
+			int r;
+
+			off += d->d_reclen;
+			if (pid && (r = fn(pid, d->d_name, ctx)) > 0)
+				return r;
+		}
+	}
+}
 
 int procfs_open(struct procfs *procfs, const char *path)
 {

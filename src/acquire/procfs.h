@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 
 struct procfs {
@@ -54,6 +55,17 @@ typedef int (*procfs_line_fn)(const char *line, void *ctx);
 int procfs_read_lines(int fd, char *buf, size_t size, procfs_line_fn fn, void *ctx);
 
 /* Close *fd if open and set it to -1; for __attribute__((cleanup)). */
+/* Called by procfs_each_pid for an entry named like a pid: 0 goes on, a
+ * positive value stops the walk and is its result. */
+typedef int (*procfs_pid_fn)(pid_t pid, const char *name, void *ctx);
+
+/* Walk directory dir_fd from its start (a procfs root, or a PID/task) with
+ * getdents64 through dents (any size, 8-byte aligned: the kernel's dirent64
+ * records land there; nothing is allocated), calling fn for each entry named
+ * like a pid (digits, no leading zero, at most INT32_MAX). Returns 0, fn's
+ * positive value, or -errno of reading the directory. */
+int procfs_each_pid(int dir_fd, char *dents, size_t size, procfs_pid_fn fn, void *ctx);
+
 void procfs_closep(int *fd);
 
 #define _cleanup_close_ __attribute__((cleanup(procfs_closep)))

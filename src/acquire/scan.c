@@ -10,16 +10,6 @@
 
 #include "log.h"
 
-/* The kernel's dirent64 layout; glibc only declares it with _GNU_SOURCE
- * in <dirent.h> for getdents64(), so spell it out. */
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 int scan_open(struct scan *s, const struct procfs *procfs)
 {
 	int fd = openat(procfs->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -36,16 +26,6 @@ int scan_open(struct scan *s, const struct procfs *procfs)
 void scan_close(struct scan *s)
 {
 	procfs_closep(&s->dir_fd);
-}
-
-static bool is_pid_name(const char *name)
-{
-	if (*name < '1' || *name > '9')
-		return false;
-	while (*++name)
-		if (*name < '0' || *name > '9')
-			return false;
-	return true;
 }
 
 /* ENOENT and ESRCH mean the process went away: expected, not an error. */
@@ -111,37 +91,43 @@ static int read_status(struct scan *s, int pid_fd, struct proc_sample *p)
 	return pidinfo_status_end(&st);
 }
 
+struct live_thread {
+	int pid_fd;
+	pid_t leader;
+	char *buf;
+	size_t buf_size;
+	struct proc_sample *thread;
+};
+
+/* procfs_each_pid's step over task/: the tid of a live thread, or 0. */
+static int live_thread_visit(pid_t tid, const char *name, void *ctx)
+{
+	struct live_thread *lt = ctx;
+	char path[32];
+
+	if (tid == lt->leader)
+		return 0;
+	snprintf(path, sizeof(path), "task/%s/stat", name);
+	memset(lt->thread, 0, sizeof(*lt->thread));
+	if (procfs_read_file(lt->pid_fd, path, lt->buf, lt->buf_size) < 0 ||
+	    pidinfo_parse_stat(lt->buf, lt->thread) < 0)
+		return 0;	/* exited meanwhile, or not readable */
+	if (lt->thread->pid != lt->leader && lt->thread->state != 'Z' &&
+	    lt->thread->state != 'X' && lt->thread->state != 'x')
+		return lt->thread->pid;
+	return 0;
+}
+
 int scan_find_live_thread(int pid_fd, pid_t leader, char *dents, size_t dents_size, char *buf,
 			  size_t buf_size, struct proc_sample *thread)
 {
 	_cleanup_close_ int task_fd = openat(pid_fd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct live_thread lt = { .pid_fd = pid_fd, .leader = leader, .buf = buf,
+				  .buf_size = buf_size, .thread = thread };
 
 	if (task_fd < 0)
 		return -errno;
-	for (;;) {
-		long nread = syscall(SYS_getdents64, task_fd, dents, dents_size);
-
-		if (nread < 0)
-			return -errno;
-		if (nread == 0)
-			return 0;
-		for (long off = 0; off < nread;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(dents + off);
-			char path[32];
-
-			off += d->d_reclen;
-			if (!is_pid_name(d->d_name) || strlen(d->d_name) > 10)
-				continue;
-			snprintf(path, sizeof(path), "task/%s/stat", d->d_name);
-			memset(thread, 0, sizeof(*thread));
-			if (procfs_read_file(pid_fd, path, buf, buf_size) < 0 ||
-			    pidinfo_parse_stat(buf, thread) < 0)
-				continue;	/* exited meanwhile, or not readable */
-			if (thread->pid != leader && thread->state != 'Z' && thread->state != 'X' &&
-			    thread->state != 'x')
-				return thread->pid;
-		}
-	}
+	return procfs_each_pid(task_fd, dents, dents_size, live_thread_visit, &lt);
 }
 
 /* The leader shows no mm (it has exited: state Z): score the process
@@ -268,42 +254,40 @@ static int read_process(struct scan *s, const char *name, struct proc_sample *p,
 	return 0;
 }
 
-int scan_each(struct scan *s, scan_visit_fn visit, void *ctx)
+struct each_process {
+	struct scan *s;
+	scan_visit_fn visit;
+	void *ctx;
+};
+
+/* procfs_each_pid's step over the root: read the process, count, visit. */
+static int process_visit(pid_t pid, const char *name, void *ctx)
 {
-	memset(&s->stats, 0, sizeof(s->stats));
-	if (lseek(s->dir_fd, 0, SEEK_SET) < 0)
-		return -errno;
-	for (;;) {
-		long nread = syscall(SYS_getdents64, s->dir_fd, s->dents, sizeof(s->dents));
+	struct each_process *ep = ctx;
+	struct scan *s = ep->s;
+	struct proc_sample p;
+	struct proc_text text;
+	int r;
 
-		if (nread < 0)
-			return -errno;
-		if (nread == 0)
-			break;
-		for (long off = 0; off < nread;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(s->dents + off);
-			struct proc_sample p;
-			struct proc_text text;
-			int r;
-
-			off += d->d_reclen;
-			if (!is_pid_name(d->d_name))
-				continue;
-			s->stats.entries++;
-			r = read_process(s, d->d_name, &p, &text);
-			if (r == -ENOENT) {
-				s->stats.vanished++;
-				continue;
-			}
-			if (r < 0) {
-				s->stats.malformed++;
-				continue;
-			}
-			s->stats.processes++;
-			visit(&p, &text, ctx);
-		}
+	s->stats.entries++;
+	r = read_process(s, name, &p, &text);
+	if (r == -ENOENT)
+		s->stats.vanished++;
+	else if (r < 0)
+		s->stats.malformed++;
+	else {
+		s->stats.processes++;
+		ep->visit(&p, &text, ep->ctx);
 	}
 	return 0;
+}
+
+int scan_each(struct scan *s, scan_visit_fn visit, void *ctx)
+{
+	struct each_process ep = { .s = s, .visit = visit, .ctx = ctx };
+
+	memset(&s->stats, 0, sizeof(s->stats));
+	return procfs_each_pid(s->dir_fd, s->dents, sizeof(s->dents), process_visit, &ep);
 }
 
 int scan_read_text(struct scan *s, pid_t pid, struct proc_text *text)

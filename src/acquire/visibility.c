@@ -1,6 +1,5 @@
 #include "acquire/visibility.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -117,27 +116,21 @@ int visibility_read_mount(const struct procfs *procfs, struct visibility_mount *
 	return visibility_parse_mountinfo(buf, major(st.st_dev), minor(st.st_dev), m);
 }
 
+static int count_visit(pid_t pid, const char *name, void *ctx)
+{
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
 int visibility_count_pids(const struct procfs *procfs, unsigned *count)
 {
-	int fd = openat(procfs->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct dirent *de;
-	DIR *dir;
+	char dents[4096] __attribute__((aligned(8)));
+	_cleanup_close_ int fd = openat(procfs->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
 	*count = 0;
-	while ((de = readdir(dir)) != NULL)
-		*count += de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
-			  strspn(de->d_name, "0123456789") == strlen(de->d_name);
-	closedir(dir);
-	return 0;
+	return procfs_each_pid(fd, dents, sizeof(dents), count_visit, count);
 }
 
 bool visibility_hides_others(const struct visibility_mount *m)

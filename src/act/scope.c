@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -29,15 +28,6 @@
  * reaches the log, at four bytes per odd byte. A log line is cut at 1 KiB
  * (log.c), so more than that would never be seen. */
 #define SCOPE_CGROUP_ESCAPED 1024
-
-/* The kernel's dirent64 layout (see scan.c). */
-struct scope_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 bool kill_group_allowed(pid_t pgrp, pid_t self_pgrp)
 {
@@ -358,6 +348,21 @@ static void group_member(const struct kill_ctx *ctx, const struct kill_target *t
 		log_debug("process group %d: pid %d: %s", (int)t->pgrp, (int)pid, strerror(-r));
 }
 
+struct group_walk {
+	const struct kill_ctx *ctx;
+	const struct kill_target *t;
+	struct member_walk *w;
+};
+
+/* procfs_each_pid's step: one process that may be in the group. */
+static int group_visit(pid_t pid, const char *name, void *data)
+{
+	struct group_walk *g = data;
+
+	group_member(g->ctx, g->t, pid, g->w);
+	return 0;
+}
+
 /* Walk the procfs root for the members of t->pgrp. Returns 0 or -errno of
  * reading the directory. */
 static int walk_group(const struct kill_ctx *ctx, const struct kill_target *t,
@@ -367,30 +372,11 @@ static int walk_group(const struct kill_ctx *ctx, const struct kill_target *t,
 	char dents[8192] __attribute__((aligned(8)));
 	_cleanup_close_ int fd = openat(ctx->procfs->root_fd, ".",
 					O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct group_walk g = { .ctx = ctx, .t = t, .w = w };
 
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		long n = syscall(SYS_getdents64, fd, dents, sizeof(dents));
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		for (long off = 0; off < n;) {
-			struct scope_dirent64 *d = (struct scope_dirent64 *)(void *)(dents + off);
-			char *end;
-			unsigned long pid;
-
-			off += d->d_reclen;
-			if (d->d_name[0] < '1' || d->d_name[0] > '9')
-				continue;
-			pid = strtoul(d->d_name, &end, 10);
-			if (*end || pid > INT32_MAX)
-				continue;
-			group_member(ctx, t, (pid_t)pid, w);
-		}
-	}
+	return procfs_each_pid(fd, dents, sizeof(dents), group_visit, &g);
 }
 
 /* The process group: whole with kill(-pgrp) unless a member is protected,

@@ -308,3 +308,54 @@ Test(robust, read_lines_across_pieces)
 	procfs_close(&procfs);
 	fixture_destroy(root);
 }
+
+static int collect_pid(pid_t pid, const char *name, void *ctx)
+{
+	pid_t *seen = ctx;
+
+	cr_expect_eq(pid, (pid_t)strtol(name, NULL, 10), "%s", name);
+	for (int i = 0; i < 8; i++)
+		if (!seen[i]) {
+			seen[i] = pid;
+			break;
+		}
+	return pid == 77 ? 77 : 0;
+}
+
+/* The one walk over pid-named entries (scan, task/, a group, the
+ * visibility count): what is a pid's name, and a step that stops it. */
+Test(robust, each_pid_takes_only_pid_names_and_stops_when_told)
+{
+	static const char *const names[] = { "1", "42", "007", "self", "12a", "2147483647",
+					     "2147483648", "99999999999" };
+	char dir[] = "/tmp/oomguard-eachpid-XXXXXX", path[128];
+	char dents[256] __attribute__((aligned(8)));
+	pid_t seen[8] = { 0 };
+	unsigned n = 0;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		cr_assert_eq(mkdir(path, 0700), 0);
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_expect_eq(procfs_each_pid(fd, dents, sizeof(dents), collect_pid, seen), 0);
+	for (int i = 0; i < 8 && seen[i]; i++, n++)
+		cr_expect(seen[i] == 1 || seen[i] == 42 || seen[i] == 2147483647, "took %d", seen[i]);
+	cr_expect_eq(n, 3, "1, 42 and 2147483647 only");
+	snprintf(path, sizeof(path), "%s/77", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	memset(seen, 0, sizeof(seen));
+	cr_expect_eq(procfs_each_pid(fd, dents, sizeof(dents), collect_pid, seen), 77,
+		     "a positive step ends the walk with its value");
+	close(fd);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		rmdir(path);
+	}
+	snprintf(path, sizeof(path), "%s/77", dir);
+	rmdir(path);
+	rmdir(dir);
+}
