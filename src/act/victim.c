@@ -13,18 +13,6 @@
 #include "log.h"
 #include "parse/pidinfo.h"
 
-/* Syscall numbers are the same on every architecture for these (they were
- * added after the tables were unified); older headers may lack them. */
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_process_mrelease
-#define SYS_process_mrelease 448
-#endif
-
 /* /proc/PID/stat has 52 fields: a comm of at most 16 bytes in parentheses
  * and 51 numbers of at most 20 digits each, about 1.1 KiB in the worst case. */
 #define STAT_BUF_SIZE 2048

@@ -8,10 +8,23 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include "acquire/procfs.h"
 #include "types.h"
+
+/* Syscall numbers are the same on every architecture for these (they were
+ * added after the tables were unified); older headers may lack them. */
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_process_mrelease
+#define SYS_process_mrelease 448
+#endif
 
 /* A cgroup path as /proc/PID/cgroup shows it is at most PATH_MAX (the
  * kernel builds it into a PATH_MAX buffer); 4096 holds any real one. */

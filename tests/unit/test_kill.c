@@ -24,15 +24,6 @@
 #include "parse/pidinfo.h"
 #include "acquire/procfs.h"
 
-/* As in src/act/victim.c: the same numbers on every architecture, missing
- * from older headers. */
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_process_mrelease
-#define SYS_process_mrelease 448
-#endif
-
 enum child_kind {
 	CHILD_DEFAULT,		/* SIGTERM kills it */
 	CHILD_IGNORE_TERM,	/* SIGTERM ignored: needs SIGKILL */
