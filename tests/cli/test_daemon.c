@@ -263,14 +263,36 @@ static void other_user_tree_create(struct other_user_tree *t, const char *fixtur
 	}
 }
 
+/* Run cmd with sh, its output (up to size - 1 bytes) into buf. Returns
+ * pclose's status. */
+static int shell_output(const char *cmd, char *buf, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	cr_assert_not_null(p, "popen %s", cmd);
+	n = fread(buf, 1, size - 1, p);
+	buf[n] = '\0';
+	return pclose(p);
+}
+
+/* Cut buf at the line "@second" that a two-part command prints between its
+ * parts. Returns the second part. */
+static char *second_part(char *buf)
+{
+	char *second = strstr(buf, "@second");
+
+	cr_assert_not_null(second, "%s", buf);
+	*second = '\0';
+	return second + strlen("@second");
+}
+
 /* Started without privileges (as nobody, no capabilities), oomguard says
  * what it cannot do and carries on. */
 Test(daemon, unprivileged_start_names_what_is_missing)
 {
 	struct other_user_tree tree;
 	char cmd[2048], buf[8192];
-	FILE *p;
-	size_t n;
 	int status;
 
 	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0)
@@ -279,11 +301,7 @@ Test(daemon, unprivileged_start_names_what_is_missing)
 	snprintf(cmd, sizeof(cmd), "setpriv --reuid=" OTHER_UID " --regid=" OTHER_UID " --clear-groups "
 		 "--inh-caps=-all --bounding-set=-all '%s' --dryrun --once --procfs '%s' 2>&1; "
 		 "echo \"exit=$?\"", tree.bin, tree.procfs);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	status = pclose(p);
+	status = shell_output(cmd, buf, sizeof(buf));
 	other_user_tree_destroy(&tree);
 	cr_expect_eq(status, 0);
 	cr_expect(strstr(buf, "exit=0") != NULL, "%s", buf);
@@ -789,8 +807,6 @@ Test(daemon, hidepid_proc_is_refused_unless_the_user_has_its_group)
 {
 	struct other_user_tree tree;
 	char cmd[4096], buf[16384], *second;
-	FILE *p;
-	size_t n;
 
 	if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0)
 		cr_skip_test("needs root and unshare for a private /proc");
@@ -802,17 +818,11 @@ Test(daemon, hidepid_proc_is_refused_unless_the_user_has_its_group)
 		 "%s --dryrun --once 2>&1; echo \"exit=$?\"; echo @second; "
 		 "mount --bind %s/group /etc/group && %s --dryrun --once 2>&1; echo \"exit=$?\"' 2>&1",
 		 tree.dir, tree.dir, tree.bin, tree.dir, tree.bin);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	pclose(p);
+	shell_output(cmd, buf, sizeof(buf));
 	other_user_tree_destroy(&tree);
 	if (strstr(buf, "no-hidepid-mount"))
 		cr_skip_test("cannot mount a proc with hidepid=2 here: %s", buf);
-	second = strstr(buf, "@second");
-	cr_assert_not_null(second, "%s", buf);
-	*second++ = '\0';
+	second = second_part(buf);
 	cr_expect(strstr(buf, "exit=1") != NULL, "blind start not refused:\n%s", buf);
 	cr_expect(strstr(buf, "/proc is mounted with hidepid=") != NULL &&
 		  strstr(buf, ",gid=4242: as uid 65534, not in group 4242, oomguard would see only its "
@@ -832,8 +842,6 @@ Test(daemon, default_user_is_oomguard_where_it_exists_else_nobody_with_a_warning
 {
 	struct other_user_tree tree;
 	char cmd[4096], buf[16384], *second;
-	FILE *p;
-	size_t n;
 
 	if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0)
 		cr_skip_test("needs root and unshare for a private /etc/passwd");
@@ -845,15 +853,9 @@ Test(daemon, default_user_is_oomguard_where_it_exists_else_nobody_with_a_warning
 		 "unshare --mount sh -c 'mount --bind %s/passwd /etc/passwd && %s --dryrun --once 2>&1; "
 		 "echo \"exit=$?\"' 2>&1",
 		 tree.bin, tree.dir, tree.dir, tree.dir, tree.bin);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	pclose(p);
+	shell_output(cmd, buf, sizeof(buf));
 	other_user_tree_destroy(&tree);
-	second = strstr(buf, "@second");
-	cr_assert_not_null(second, "%s", buf);
-	*second++ = '\0';
+	second = second_part(buf);
 	cr_expect(strstr(buf, "exit=0") != NULL && strstr(buf, "running as uid 65534 gid 65534"),
 		  "without a user oomguard: nobody\n%s", buf);
 	cr_expect(strstr(buf, "running as nobody: there is no user oomguard") != NULL, "%s", buf);
@@ -869,8 +871,6 @@ Test(daemon, user_switch_needs_a_root_start)
 {
 	struct other_user_tree tree;
 	char cmd[2048], buf[8192];
-	FILE *p;
-	size_t n;
 
 	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0)
 		cr_skip_test("needs root and setpriv to start as nobody");
@@ -879,11 +879,7 @@ Test(daemon, user_switch_needs_a_root_start)
 		 " --regid=" OTHER_UID " --clear-groups --inh-caps=-all --bounding-set=-all '%s' "
 		 "--dryrun --once --procfs '%s' --user $u 2>&1; echo \"exit=$?\"; done", tree.bin,
 		 tree.procfs);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	pclose(p);
+	shell_output(cmd, buf, sizeof(buf));
 	other_user_tree_destroy(&tree);
 	/* The refusal is the first thing printed, one line, then exit 2. */
 	cr_expect(strstr(buf, "oomguard: --user root: only a start as root can switch to another user "
