@@ -16,24 +16,11 @@
 
 #include "clock.h"
 #include "loop.h"
+#include "tree.h"
 
 #define PROCESSES 2000
 #define SECONDS 3
 #define TICK_MS 10
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0) {
-		perror(path);
-		exit(1);
-	}
-	close(fd);
-}
 
 /* A 16 GB machine at 0.6 % available, no swap; n processes named keeper. */
 static void generate(const char *root, unsigned n)

@@ -14,20 +14,7 @@
 #include "parse/meminfo.h"
 #include "acquire/scan.h"
 #include "decide/select.h"
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0) {
-		perror(path);
-		exit(1);
-	}
-	close(fd);
-}
+#include "tree.h"
 
 /* n processes with varied sizes and adjustments, one in 20 a kernel thread. */
 static void generate(const char *root, unsigned n)
