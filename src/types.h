@@ -276,3 +276,43 @@ struct decision {
 	struct pressure_reading pressure;
 	struct pressure_evidence evidence;
 };
+
+/* ---- The kernel's own OOM killer ------------------------------------------ */
+
+/* Cgroups whose memory.events show OOM kills: only those are kept (most
+ * never have one). 64 is more than a machine whose limits keep being hit
+ * needs to be told apart; beyond that the walk says it is incomplete. */
+#define MEMCG_OOM_MAX 64
+#define MEMCG_PATH_MAX 256
+
+struct memcg_oom_entry {
+	uint64_t ino;			/* the cgroup directory's inode: its identity */
+	uint64_t kills;			/* oom_kill */
+	char path[MEMCG_PATH_MAX];	/* relative to the cgroup2 root, "/" first */
+};
+
+struct memcg_oom_table {
+	bool valid;			/* the walk ran (a cgroup2 tree was there) */
+	bool local;			/* counts are memory.events.local (5.2+), not
+					 * hierarchical memory.events */
+	bool truncated;			/* more cgroups with kills than MEMCG_OOM_MAX,
+					 * or the walk hit its bounds */
+	unsigned n;
+	struct memcg_oom_entry e[MEMCG_OOM_MAX];
+};
+
+#define KERNEL_OOM_MAX_CGROUPS 4
+
+/* One time the kernel's OOM killer ran, as the history and the journal tell
+ * it: how many kills, how many of them global (the whole machine out of
+ * memory) and in which memory-limited cgroups the others were. */
+struct kernel_oom_event {
+	uint64_t kills;			/* /proc/vmstat oom_kill moved this much */
+	uint64_t global_kills;		/* of them, not explained by a cgroup */
+	bool cgroups_known;		/* the cgroup tree was walked */
+	unsigned n_cgroups;
+	struct {
+		char path[MEMCG_PATH_MAX];
+		uint64_t kills;
+	} cgroup[KERNEL_OOM_MAX_CGROUPS];
+};

@@ -1,11 +1,13 @@
 /* libFuzzer target for the /proc parsers. One binary per parser is built
  * from this file with -DFUZZ_<NAME>, so each gets its own corpus. The
+ * vmstat target also reads the input as a cgroup's memory.events. The
  * input becomes a NUL-terminated buffer, as procfs_read_fd() hands out. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acquire/visibility.h"
+#include "parse/memevents.h"
 #include "parse/meminfo.h"
 #include "parse/pidinfo.h"
 #include "parse/psi.h"
@@ -74,8 +76,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vmstat vm;
 		struct swaps sw;
 		struct zram_device dev = { 0 };
+		uint64_t oom_kill;
 
 		vmstat_parse(buf, &vm);
+		/* cgroup memory.events: counters as vmstat's. */
+		memevents_parse_oom_kill(buf, &oom_kill);
 		if (zram_parse_swaps(buf, &sw) == 0) {
 			if (sw.zram_used_kib > sw.zram_total_kib || sw.n_zram > ZRAM_MAX_DEVICES)
 				abort();
