@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "parse/regexbound.h"
 #include "parse/strutil.h"
 
 /* Largest accepted size: 2^50 KiB (1 EiB), as for /proc/meminfo values. */
@@ -425,145 +426,6 @@ const char *config_match_kind_name(enum match_kind kind)
 	return "?";
 }
 
-/*
- * How large glibc's regcomp makes a pattern, estimated before it runs.
- * regcomp expands repetitions into copies of their operand (parse_dup_op):
- * "X+" becomes "XX*", "X{m,n}" n copies (the last n-m optional), "X{m,}"
- * m+1; and its epsilon closures then grow with the square of the copies
- * and more. Stacked or nested repetitions multiply: "a" followed by twenty
- * '+' is 2^20 copies and takes gigabytes, "a{1000}{1000}" a million. Each
- * character, bracket expression, group, '|' and quantifier counts 1 here,
- * a repetition multiplies its operand as regcomp does. The count saturates
- * at CONFIG_REGEX_MAX_NODES + 1. Measured with glibc 2.36: at the bound the
- * worst patterns found (nullable groups repeated, "((a*)*){1,170}") compile
- * in under 10 MiB and 0.1 s.
- */
-#define RX_CAP ((uint64_t)CONFIG_REGEX_MAX_NODES + 1)
-
-static uint64_t rx_add(uint64_t a, uint64_t b)
-{
-	return a + b > RX_CAP ? RX_CAP : a + b;	/* both at most RX_CAP */
-}
-
-static uint64_t rx_mul(uint64_t a, uint64_t b)
-{
-	return b && a > RX_CAP / b ? RX_CAP : a * b;
-}
-
-/* Past a bracket expression; p is just after '['. "[]a]", "[^]a]" and
- * "[[:alpha:]]" hold a ']' that does not close them. */
-static const char *rx_skip_bracket(const char *p)
-{
-	if (*p == '^')
-		p++;
-	if (*p == ']')
-		p++;
-	while (*p && *p != ']') {
-		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
-			char kind = p[1];
-
-			for (p += 2; *p && !(p[0] == kind && p[1] == ']'); p++)
-				;
-			if (*p)
-				p += 2;
-			continue;
-		}
-		p++;
-	}
-	return *p ? p + 1 : p;
-}
-
-/* "{m}", "{m,}", "{m,n}" or "{,n}" at *pp: the copies regcomp makes of the
- * operand (at least 1, so that "{0}" is no discount). Returns false, *pp
- * unchanged, when the text is not an interval. */
-static bool rx_interval(const char **pp, uint64_t *copies)
-{
-	const char *p = *pp + 1;
-	uint64_t m = 0, n = 0;
-	bool comma = false, has_n = false;
-
-	for (; *p >= '0' && *p <= '9'; p++)
-		m = rx_add(rx_mul(m, 10), (uint64_t)(*p - '0'));
-	if (*p == ',') {
-		comma = true;
-		for (p++; *p >= '0' && *p <= '9'; p++, has_n = true)
-			n = rx_add(rx_mul(n, 10), (uint64_t)(*p - '0'));
-	}
-	if (*p != '}' || p == *pp + 1)
-		return false;
-	*copies = has_n ? (n > m ? n : m) : comma ? rx_add(m, 1) : m;
-	if (*copies == 0)
-		*copies = 1;
-	*pp = p + 1;
-	return true;
-}
-
-static uint64_t rx_alternatives(const char **pp, unsigned depth);
-
-/* A concatenation of pieces (an atom and its quantifiers) up to '|' or ')'. */
-static uint64_t rx_sequence(const char **pp, unsigned depth)
-{
-	uint64_t total = 0;
-
-	while (**pp && **pp != '|' && **pp != ')') {
-		const char *p = *pp;
-		uint64_t piece = 1, copies;
-
-		if (*p == '(') {
-			*pp = p + 1;
-			piece = rx_add(rx_alternatives(pp, depth + 1), 1);
-			if (**pp == ')')
-				(*pp)++;
-		} else if (*p == '[') {
-			*pp = rx_skip_bracket(p + 1);
-		} else if (*p == '\\' && p[1]) {
-			*pp = p + 2;
-		} else {
-			*pp = p + 1;	/* a character, or a quantifier with nothing to repeat */
-		}
-		for (;;) {
-			if (**pp == '*' || **pp == '?') {
-				piece = rx_add(piece, 1);
-				(*pp)++;
-			} else if (**pp == '+') {
-				piece = rx_add(rx_mul(piece, 2), 1);
-				(*pp)++;
-			} else if (**pp == '{' && rx_interval(pp, &copies)) {
-				piece = rx_mul(rx_add(piece, 1), copies);
-			} else {
-				break;
-			}
-		}
-		total = rx_add(total, piece);
-	}
-	return total;
-}
-
-/* Alternatives separated by '|', up to the ')' that closes the group (left
- * at *pp); at the top, a stray ')' counts as a character. The recursion is
- * as deep as the groups are nested, at most CONFIG_REGEX_MAX_LEN. */
-static uint64_t rx_alternatives(const char **pp, unsigned depth)
-{
-	uint64_t total = 0;
-
-	for (;;) {
-		total = rx_add(total, rx_sequence(pp, depth));
-		if (**pp == '|' || (**pp == ')' && depth == 0)) {
-			(*pp)++;
-			total = rx_add(total, 1);
-			continue;
-		}
-		return total;
-	}
-}
-
-size_t config_regex_size(const char *pattern)
-{
-	const char *p = pattern;
-
-	return (size_t)rx_alternatives(&p, 0);
-}
-
 static int add_rule(struct config *cfg, enum match_kind kind, const char *arg,
 		    char *errbuf, size_t errlen)
 {
@@ -574,7 +436,7 @@ static int add_rule(struct config *cfg, enum match_kind kind, const char *arg,
 		{ "cgroup:", TARGET_CGROUP },
 	};
 	struct match_rule *rule;
-	char msg[128];
+	char msg[128], why[160];
 	int r;
 
 	if (cfg->n_rules >= CONFIG_MAX_RULES)
@@ -591,16 +453,12 @@ static int add_rule(struct config *cfg, enum match_kind kind, const char *arg,
 			break;
 		}
 	}
-	/* Bounded before regcomp sees it: see config_regex_size(). */
-	if (strlen(rule->pattern) > CONFIG_REGEX_MAX_LEN)
-		return fail(errbuf, errlen, "--%s: regular expression longer than %d characters",
-			    config_match_kind_name(kind), CONFIG_REGEX_MAX_LEN);
-	if (config_regex_size(rule->pattern) > CONFIG_REGEX_MAX_NODES)
-		return fail(errbuf, errlen, "--%s: regular expression '%.64s%s' too complex: its "
-			    "repetitions expand to more than %d parts (X+ counts X twice, X{m,n} n "
-			    "times, and stacked ones multiply)", config_match_kind_name(kind),
-			    rule->pattern, strlen(rule->pattern) > 64 ? "..." : "",
-			    CONFIG_REGEX_MAX_NODES);
+	/* Bounded before regcomp sees it, which could otherwise take minutes
+	 * and gigabytes: see regexbound.c. */
+	if (regexbound_check(rule->pattern, why, sizeof(why)) < 0)
+		return fail(errbuf, errlen, "--%s: regular expression '%.64s%s' %s",
+			    config_match_kind_name(kind), rule->pattern,
+			    strlen(rule->pattern) > 64 ? "..." : "", why);
 	r = regcomp(&rule->regex, rule->pattern, REG_EXTENDED | REG_NOSUB);
 	if (r != 0) {
 		regerror(r, &rule->regex, msg, sizeof(msg));

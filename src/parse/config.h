@@ -42,14 +42,6 @@ struct match_rule {
  * struct free of ownership questions. */
 #define CONFIG_MAX_RULES 32
 
-/* Bounds on a --prefer/--avoid/--ignore pattern, so that glibc's regcomp
- * cannot take the machine's memory at start-up: its length, and its size
- * once regcomp has expanded the repetitions (config_regex_size()). 1024 is
- * above any list of names a policy matches, and no pattern within the
- * length limit reaches the size limit without repetitions. */
-#define CONFIG_REGEX_MAX_LEN 1024
-#define CONFIG_REGEX_MAX_NODES 1024
-
 /* What earlyoom accepts with a warning, oomguard accepts with a warning too:
  * the parser collects them (one line each) and main.c logs them. Eight
  * cover every flag that can warn at once. */
@@ -119,13 +111,6 @@ int config_check_totals(struct config *cfg, uint64_t mem_total_kib, uint64_t swa
 
 /* Release the compiled regexes. */
 void config_free(struct config *cfg);
-
-/* Estimate how many parts glibc's regcomp expands an extended regular
- * expression into: characters, bracket expressions, groups, '|' and
- * quantifiers count 1, "X+" counts X twice, "X{m,n}" n times; nested
- * repetitions multiply. Returns the count, saturated just above
- * CONFIG_REGEX_MAX_NODES. Exposed for tests. */
-size_t config_regex_size(const char *pattern);
 
 /* The --help text. */
 extern const char config_usage[];
