@@ -196,19 +196,21 @@ static struct rx_part rx_atom(struct rx_state *st, const char **pp, unsigned dep
 		*pp = p + 2;
 	} else {
 		atom.nullable = *p == '^' || *p == '$';
-		*pp = p + 1;	/* a character, or a quantifier with nothing to repeat */
+		*pp = p + 1;	/* a character, a stray ')', or a quantifier with nothing to repeat */
 	}
 	return atom;
 }
 
 /* A concatenation of pieces (an atom and its quantifiers, at most one
- * allowed) up to '|' or ')'. Returns its size and whether it can match the
+ * allowed) up to '|' or the ')' that closes the group; at the top, a stray
+ * ')' is a character that can be repeated, as regcomp takes it
+ * (RE_UNMATCHED_RIGHT_PAREN_ORD): ")a{1,20000}" is as large as "a{1,20000}". Returns its size and whether it can match the
  * empty string (all its pieces can). */
 static struct rx_part rx_sequence(struct rx_state *st, const char **pp, unsigned depth)
 {
 	struct rx_part total = { 0, true };
 
-	while (**pp && **pp != '|' && **pp != ')' && !st->failed) {
+	while (**pp && **pp != '|' && (**pp != ')' || depth == 0) && !st->failed) {
 		struct rx_part piece = rx_atom(st, pp, depth);
 		const char *first = *pp;
 		bool empty = piece.nullable;
@@ -232,7 +234,7 @@ static struct rx_part rx_sequence(struct rx_state *st, const char **pp, unsigned
 }
 
 /* Alternatives separated by '|', up to the ')' that closes the group (left
- * at *pp); at the top, a stray ')' counts as a character. Returns their size
+ * at *pp). Returns their size
  * and whether one can match the empty string. The recursion is as deep as
  * the groups are nested, at most REGEXBOUND_MAX_LEN / 2. */
 static struct rx_part rx_alternatives(struct rx_state *st, const char **pp, unsigned depth)
@@ -244,7 +246,7 @@ static struct rx_part rx_alternatives(struct rx_state *st, const char **pp, unsi
 
 		total.size = rx_add(total.size, alt.size);
 		total.nullable = total.nullable || alt.nullable;
-		if (!st->failed && (**pp == '|' || (**pp == ')' && depth == 0))) {
+		if (!st->failed && **pp == '|') {
 			(*pp)++;
 			total.size = rx_add(total.size, 1);
 			continue;

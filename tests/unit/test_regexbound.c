@@ -68,6 +68,8 @@ Test(regexbound, hostile_patterns_are_refused_with_the_reason)
 		{ "((((a+)+)+)+){1,100}", "too complex" },
 		{ "(a{100}){100}", "too complex" },
 		{ "x{1000}", "too complex" },
+		/* A stray ')' is a character regcomp repeats (found by the fuzzer). */
+		{ ",5cmdlia){1,20913}", "too complex" },
 	};
 	char why[160];
 
