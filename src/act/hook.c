@@ -41,6 +41,8 @@ const char *hook_event_name(enum hook_event event)
 		return "post-kill";
 	case HOOK_KERNEL_OOM:
 		return "kernel-oom";
+	case HOOK_WARNING:
+		return "warning";
 	}
 	return "unknown";
 }
@@ -54,6 +56,8 @@ const char *hook_event_flag(enum hook_event event)
 		return "--post-kill";
 	case HOOK_KERNEL_OOM:
 		return "--kernel-oom-hook";
+	case HOOK_WARNING:
+		return "--warn-hook";
 	}
 	return "hook";
 }
@@ -151,6 +155,34 @@ static const char *signal_name(int sig, char *buf, size_t len)
 	return buf;
 }
 
+/* The sample's figures, empty when unknown: a script can test for "". */
+static void add_figures(struct env_builder *e, const struct hook_figures *f)
+{
+	if (!f) {
+		env_add(e, "OOMGUARD_MEM_TOTAL_KIB=");
+		env_add(e, "OOMGUARD_MEM_AVAILABLE_KIB=");
+		env_add(e, "OOMGUARD_SWAP_TOTAL_KIB=");
+		env_add(e, "OOMGUARD_SWAP_FREE_KIB=");
+		env_add(e, "OOMGUARD_PSI_SOME=");
+		env_add(e, "OOMGUARD_PSI_FULL=");
+		return;
+	}
+	env_add(e, "OOMGUARD_MEM_TOTAL_KIB=%llu", (unsigned long long)f->mem_total_kib);
+	env_add(e, "OOMGUARD_MEM_AVAILABLE_KIB=%llu", (unsigned long long)f->mem_available_kib);
+	env_add(e, "OOMGUARD_SWAP_TOTAL_KIB=%llu", (unsigned long long)f->swap_total_kib);
+	env_add(e, "OOMGUARD_SWAP_FREE_KIB=%llu", (unsigned long long)f->swap_free_kib);
+	/* Percent with two decimals, as /proc/pressure prints its averages. */
+	if (f->have_psi) {
+		env_add(e, "OOMGUARD_PSI_SOME=%u.%02u", f->psi_some_centi / 100,
+			f->psi_some_centi % 100);
+		env_add(e, "OOMGUARD_PSI_FULL=%u.%02u", f->psi_full_centi / 100,
+			f->psi_full_centi % 100);
+	} else {
+		env_add(e, "OOMGUARD_PSI_SOME=");
+		env_add(e, "OOMGUARD_PSI_FULL=");
+	}
+}
+
 int hook_build_env(const struct hook_info *info, char *buf, size_t size, char **envp,
 		   size_t n_envp)
 {
@@ -175,6 +207,7 @@ int hook_build_env(const struct hook_info *info, char *buf, size_t size, char **
 	env_add(&e, "OOMGUARD_REASON=%s", info->reason ? info->reason : "");
 	env_add(&e, "OOMGUARD_CGROUP=%s", cgroup);
 	env_add(&e, "OOMGUARD_UNIT=%s", unit);
+	add_figures(&e, info->figures);
 	if (v) {
 		env_add(&e, "OOMGUARD_PID=%d", (int)v->pid);
 		/* comm as the kernel has it: spaces, quotes, "$(...)" and

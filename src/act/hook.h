@@ -1,5 +1,6 @@
-/* Hooks: programs run before a kill (--pre-kill), after it (--post-kill) and
- * after a kernel OOM kill (--kernel-oom-hook). Each is started with execve,
+/* Hooks: programs run before a kill (--pre-kill), after it (--post-kill),
+ * after a kernel OOM kill (--kernel-oom-hook) and on a warning that memory
+ * is running out (--warn-hook). Each is started with execve,
  * no shell, argv = {PATH, NULL}, an environment describing the victim and
  * nothing of oomguard's own; without any capability, in a session of its own,
  * and never waited for: the loop reaps finished hooks with hook_reap(). */
@@ -30,15 +31,29 @@
 
 /* The environment: the cgroup path and the unit (at most the cgroup's
  * length each), the command line twice (OOMGUARD_ and EARLYOOM_), a comm of
- * PIDINFO_COMM_MAX twice, a dozen short numbers and names, PATH, and the
- * variable names: 2 * 4096 + 2 * 1025 + 2 KiB holds the worst case. */
-#define HOOK_ENV_SIZE (2 * HOOK_CGROUP_MAX + 2 * HOOK_CMDLINE_ESCAPED + 2048)
-#define HOOK_ENV_MAX 24
+ * PIDINFO_COMM_MAX twice, some twenty short numbers and names (at most 20
+ * digits and a 30-byte name each), PATH, and the variable names:
+ * 2 * 4096 + 2 * 1025 + 3 KiB holds the worst case. 23 variables today
+ * and the terminating NULL; 32 slots leave room. */
+#define HOOK_ENV_SIZE (2 * HOOK_CGROUP_MAX + 2 * HOOK_CMDLINE_ESCAPED + 3072)
+#define HOOK_ENV_MAX 32
 
 enum hook_event {
 	HOOK_PRE_KILL,		/* before the first signal */
 	HOOK_POST_KILL,		/* after the victim is gone (or given up on) */
 	HOOK_KERNEL_OOM,	/* the kernel's OOM killer struck */
+	HOOK_WARNING,		/* memory is running out: the victim would be killed first */
+};
+
+/* The figures of the sample a hook is run for. */
+struct hook_figures {
+	uint64_t mem_total_kib;
+	uint64_t mem_available_kib;
+	uint64_t swap_total_kib;		/* as the floors count it (zram bounded by RAM) */
+	uint64_t swap_free_kib;
+	bool have_psi;				/* a pressure window has closed */
+	uint32_t psi_some_centi;		/* its stall, hundredths of % */
+	uint32_t psi_full_centi;
 };
 
 /* What a hook is told, as OOMGUARD_* variables. */
@@ -51,6 +66,8 @@ struct hook_info {
 	int signal;				/* SIGTERM or SIGKILL; 0: none */
 	const char *reason;			/* "floor-term", "pressure", ...; NULL: none */
 	long oom_score;				/* 0..2000 as /proc/PID/oom_score */
+	const struct hook_figures *figures;	/* NULL: unknown; the figure variables are
+						 * then empty */
 };
 
 struct hook_slot {
@@ -109,10 +126,11 @@ bool hook_wait(pid_t pid, unsigned timeout_ms);
  * CAP_SETPCAP). */
 int hook_lock_noroot(void);
 
-/* "pre-kill", "post-kill" or "kernel-oom" (OOMGUARD_EVENT). */
+/* "pre-kill", "post-kill", "kernel-oom" or "warning" (OOMGUARD_EVENT). */
 const char *hook_event_name(enum hook_event event);
 
-/* "--pre-kill", "--post-kill" or "--kernel-oom-hook", for messages. */
+/* "--pre-kill", "--post-kill", "--kernel-oom-hook" or "--warn-hook", for
+ * messages. */
 const char *hook_event_flag(enum hook_event event);
 
 /* Pure: build the hook environment ("KEY=value" strings) into buf and the

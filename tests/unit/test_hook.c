@@ -172,9 +172,10 @@ static const char *env_get(const char **vars, unsigned n, const char *key)
 }
 
 /* Hook environments: with a victim, PATH, six OOMGUARD_ variables that every
- * event has, seven about the victim and earlyoom's four; without, 13. */
-#define ENV_VICTIM 17
-#define ENV_NO_VICTIM 13
+ * event has, six figures of the sample (empty when unknown), seven about the
+ * victim and earlyoom's four; without, 19. */
+#define ENV_VICTIM 23
+#define ENV_NO_VICTIM 19
 
 static const struct proc_sample firefox = {
 	.pid = 4242, .comm = "firefox", .uid = 1000, .rss_kib = 123456, .swap_kib = 789,
@@ -223,6 +224,61 @@ Test(hook, environment_is_exactly_the_victim)
 	cr_expect_eq(n, ENV_VICTIM, "the hook got %u variables", n);
 	cr_expect_null(env_get(vars, n, "OOMGUARD_SECRET"));
 	cr_expect_null(env_get(vars, n, "HOME"));
+}
+
+/* A warning carries the would-be victim as the kill hooks do, and the
+ * figures of the sample; no signal is sent, so none is named. */
+Test(hook, warning_has_the_victim_and_the_figures)
+{
+	const char *hook = dump_hook("warn-hook");
+	struct hook_figures fig = {
+		.mem_total_kib = 2015232, .mem_available_kib = 270000, .swap_total_kib = 1048572,
+		.swap_free_kib = 150000, .have_psi = true, .psi_some_centi = 1250,
+		.psi_full_centi = 705,
+	};
+	struct hook_info info = {
+		.event = HOOK_WARNING, .victim = &firefox, .oom_score = 876, .reason = "warn-memory",
+		.cgroup = "/user.slice/user-1000.slice/session-2.scope", .figures = &fig,
+	};
+	char buf[8192], *envp[HOOK_ENV_MAX];
+	const char *vars[64];
+	unsigned n;
+
+	cr_assert_eq(hook_run(&hooks, hook, &info, NULL), 0);
+	reap_all(5000);
+	n = read_env(hook, buf, sizeof(buf), vars, 64);
+	cr_expect_eq(n, ENV_VICTIM, "the hook got %u variables", n);
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_EVENT"), "warning");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_REASON"), "warn-memory");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_SIGNAL"), "");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_PID"), "4242");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_NAME"), "firefox");
+	cr_expect_str_eq(env_get(vars, n, "EARLYOOM_PID"), "4242");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_UNIT"), "session-2.scope");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_OOM_SCORE"), "876");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_MEM_TOTAL_KIB"), "2015232");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_MEM_AVAILABLE_KIB"), "270000");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_SWAP_TOTAL_KIB"), "1048572");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_SWAP_FREE_KIB"), "150000");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_PSI_SOME"), "12.50");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_PSI_FULL"), "7.05");
+
+	/* Before a pressure window closed the stall is unknown, not 0. */
+	fig.have_psi = false;
+	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), ENV_VICTIM);
+	for (n = 0; envp[n]; n++)
+		vars[n] = envp[n];
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_PSI_SOME"), "");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_PSI_FULL"), "");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_MEM_AVAILABLE_KIB"), "270000");
+	/* A kill hook is told no figures: they are empty, not 0. */
+	info.event = HOOK_POST_KILL;
+	info.figures = NULL;
+	cr_assert_eq(hook_build_env(&info, buf, sizeof(buf), envp, HOOK_ENV_MAX), ENV_VICTIM);
+	for (n = 0; envp[n]; n++)
+		vars[n] = envp[n];
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_MEM_AVAILABLE_KIB"), "");
+	cr_expect_str_eq(env_get(vars, n, "OOMGUARD_SWAP_FREE_KIB"), "");
 }
 
 Test(hook, argv_is_only_the_path)
@@ -680,6 +736,8 @@ Test(hook, event_names)
 	cr_expect_str_eq(hook_event_name(HOOK_PRE_KILL), "pre-kill");
 	cr_expect_str_eq(hook_event_name(HOOK_POST_KILL), "post-kill");
 	cr_expect_str_eq(hook_event_name(HOOK_KERNEL_OOM), "kernel-oom");
+	cr_expect_str_eq(hook_event_name(HOOK_WARNING), "warning");
+	cr_expect_str_eq(hook_event_flag(HOOK_WARNING), "--warn-hook");
 	cr_expect_str_eq(hook_event_flag(HOOK_PRE_KILL), "--pre-kill");
 	cr_expect_str_eq(hook_event_flag(HOOK_POST_KILL), "--post-kill");
 	cr_expect_str_eq(hook_event_flag(HOOK_KERNEL_OOM), "--kernel-oom-hook");
@@ -706,7 +764,8 @@ Test(hook, lock_noroot_keeps_our_capabilities)
 Test(hook, contrib_notify_treats_the_name_as_data)
 {
 	const char *contrib = getenv("OOMGUARD_CONTRIB");
-	static const enum hook_event events[] = { HOOK_PRE_KILL, HOOK_POST_KILL, HOOK_KERNEL_OOM };
+	static const enum hook_event events[] = { HOOK_PRE_KILL, HOOK_POST_KILL, HOOK_KERNEL_OOM,
+						  HOOK_WARNING };
 	struct proc_sample v;
 	struct hook_info info = { .victim = &v, .signal = SIGTERM };
 	char pwned[128], path[256];
@@ -716,7 +775,7 @@ Test(hook, contrib_notify_treats_the_name_as_data)
 	hostile_name(&v, pwned, sizeof(pwned));
 	info.cgroup = "/user.slice/x;$(touch pwned).scope";
 	snprintf(path, sizeof(path), "%s/oomguard-notify", contrib);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		info.event = events[i];
 		capture_begin();
 		cr_assert_eq(hook_run(&hooks, path, &info, NULL), 0);
@@ -724,10 +783,39 @@ Test(hook, contrib_notify_treats_the_name_as_data)
 		log = capture_end();
 		cr_expect_null(strstr(log, "exited with status"), "%s", log);
 		cr_expect_null(strstr(log, "killed"), "%s", log);
-		/* One line of its own either way: notified, broadcast, or not. */
+		/* One line of its own either way: notified, broadcast, or not;
+		 * the name's newline does not start another. */
 		cr_expect_not_null(strstr(log, "oomguard-notify: "), "%s", log);
+		cr_expect_eq(count_lines(log), 1, "%s", log);
 	}
 	cr_expect_neq(access(pwned, F_OK), 0, "oomguard-notify executed the name");
+}
+
+/* The warning names the process that would be stopped first, or says that
+ * none may be. */
+Test(hook, contrib_notify_shows_the_warning)
+{
+	const char *contrib = getenv("OOMGUARD_CONTRIB");
+	struct hook_info info = { .event = HOOK_WARNING, .victim = &firefox,
+				  .reason = "warn-memory" };
+	char path[256];
+	const char *log;
+
+	cr_assert_not_null(contrib, "OOMGUARD_CONTRIB not set");
+	snprintf(path, sizeof(path), "%s/oomguard-notify", contrib);
+	capture_begin();
+	cr_assert_eq(hook_run(&hooks, path, &info, NULL), 0);
+	reap_all(10000);
+	log = capture_end();
+	cr_expect_not_null(strstr(log, "Memory is running low: \"firefox\" (pid 4242) using 120 MiB "
+				  "would be stopped first."), "%s", log);
+	info.victim = NULL;
+	capture_begin();
+	cr_assert_eq(hook_run(&hooks, path, &info, NULL), 0);
+	reap_all(10000);
+	log = capture_end();
+	cr_expect_not_null(strstr(log, "Memory is running low, and no process may be stopped."),
+			   "%s", log);
 }
 
 static const char *run_restart_unit(const char *cgroup, const char *unit_expect)
