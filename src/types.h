@@ -94,6 +94,9 @@ struct pressure_reading {
 	uint32_t window_ms;		/* its length */
 	uint64_t run_ms;		/* stalled >= threshold this long; 0: not now */
 	uint64_t run_since_ms;		/* when that run began */
+	/* The same at --warn-psi (0 when the warning is off): how long the
+	 * stall has stayed at or above the warning level. */
+	uint64_t warn_run_ms;
 };
 
 /* One sample of everything the decision reads. */
@@ -210,6 +213,10 @@ enum reason {
 	REASON_FLOOR_TERM,		/* memory and swap at or below the term floors */
 	REASON_FLOOR_KILL,		/* ... at or below the kill floors */
 	REASON_PRESSURE,		/* stalled on memory, and memory is the cause */
+	/* Warnings (decide/warn.c), never a kill: after the kill reasons, so
+	 * that arrays indexed by a kill's reason keep their size. */
+	REASON_WARN_MEMORY,		/* memory and swap at or below the warning levels */
+	REASON_WARN_PRESSURE,		/* stalled at --warn-psi for --psi-duration */
 };
 
 /* Why a SIGTERM was followed by SIGKILL. */

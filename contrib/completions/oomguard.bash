@@ -11,6 +11,7 @@ _oomguard()
 	# Flags that take a value (the next word, or --flag=value).
 	local opts_arg='-m --mem-min -s --swap-min -M --mem-min-size -S --swap-min-size
 		--psi-threshold --psi-duration --psi-metric
+		--warn-mem --warn-swap --warn-psi --warn-hook
 		--prefer --avoid --ignore
 		--kill-timeout -P --pre-kill --pre-kill-wait -N --post-kill --kernel-oom-hook
 		-r --report --metrics-file --procfs --sysfs --user'
@@ -38,7 +39,7 @@ _oomguard()
 		mapfile -t COMPREPLY < <(compgen -W 'full some' -- "$cur")
 		return 0
 		;;
-	-P | --pre-kill | -N | --post-kill | --kernel-oom-hook)
+	-P | --pre-kill | -N | --post-kill | --kernel-oom-hook | --warn-hook)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		# Offer the shipped hooks by their full path.
@@ -65,7 +66,7 @@ _oomguard()
 		return 0
 		;;
 	-m | --mem-min | -s | --swap-min | -M | --mem-min-size | -S | --swap-min-size | \
-		--psi-threshold | --psi-duration | --prefer | --avoid | --ignore | \
+		--psi-threshold | --psi-duration | --warn-mem | --warn-swap | --warn-psi | --prefer | --avoid | --ignore | \
 		--kill-timeout | --pre-kill-wait | -r | --report)
 		# A number, size or regular expression: nothing to offer.
 		return 0

@@ -16,6 +16,16 @@ void pressure_init(struct pressure *p)
 	}
 }
 
+/* The lowest level anything watches: the pressure warning (--warn-psi)
+ * sits below the kill's threshold, and the trigger must fire for it. */
+static uint32_t watch_level(const struct config *cfg)
+{
+	if (cfg->warn_psi_centi &&
+	    (cfg->psi_threshold_centi == 0 || cfg->warn_psi_centi < cfg->psi_threshold_centi))
+		return cfg->warn_psi_centi;
+	return cfg->psi_threshold_centi;
+}
+
 int pressure_open_system(struct pressure *p, const struct procfs *procfs,
 			 const struct config *cfg)
 {
@@ -28,8 +38,10 @@ int pressure_open_system(struct pressure *p, const struct procfs *procfs,
 	if (procfs_open_file(procfs->root_fd, "pressure/memory", &src->fd) < 0)
 		src->fd = -1;
 	trigger_setup(&src->trigger, procfs->root_fd, "pressure/memory", procfs_is_proc(procfs),
-		      cfg->psi_metric, cfg->psi_threshold_centi);
+		      cfg->psi_metric, watch_level(cfg));
 	stall_init(&src->stall, cfg->psi_threshold_centi, cfg->psi_metric == PSI_METRIC_FULL,
+		   PRESSURE_WINDOW_MS);
+	stall_init(&src->warn_stall, cfg->warn_psi_centi, cfg->psi_metric == PSI_METRIC_FULL,
 		   PRESSURE_WINDOW_MS);
 	return 0;
 }
@@ -53,7 +65,8 @@ bool pressure_available(const struct pressure *p)
 
 static bool source_watched(const struct pressure_source *src, uint64_t now_ms)
 {
-	return src->fd >= 0 && (src->fired || now_ms < src->watch_until_ms || src->stall.in_run);
+	return src->fd >= 0 && (src->fired || now_ms < src->watch_until_ms || src->stall.in_run ||
+				src->warn_stall.in_run);
 }
 
 /* Without a trigger nothing would tell us a stall began. */
@@ -131,20 +144,24 @@ int pressure_read(struct pressure *p, struct sample *out, uint64_t now_ms, bool 
 		rd->valid = r == 0;
 		if (!rd->valid)
 			continue;
+		stall_feed(&src->warn_stall, now_ms, rd->psi.some.total_us, rd->psi.full.total_us);
 		if (stall_feed(&src->stall, now_ms, rd->psi.some.total_us, rd->psi.full.total_us)) {
 			watched = src->stall.watch_full ? src->stall.full_centi : src->stall.some_centi;
 			if (src->stall.threshold_centi && watched >= src->stall.threshold_centi)
 				src->watch_until_ms = now_ms + PRESSURE_WATCH_MS;
 		}
 		stall_describe(&src->stall, rd);
+		rd->warn_run_ms = stall_run_ms(&src->warn_stall);
 	}
 	return 0;
 }
 
 void pressure_restart(struct pressure *p)
 {
-	for (unsigned i = 0; i < p->n; i++)
+	for (unsigned i = 0; i < p->n; i++) {
 		stall_restart(&p->src[i].stall);
+		stall_restart(&p->src[i].warn_stall);
+	}
 }
 
 unsigned pressure_pollfds(const struct pressure *p, struct pollfd *fds, unsigned max)

@@ -30,6 +30,7 @@ struct pressure_source {
 	int fd;				/* the pressure file; -1 when absent */
 	struct trigger trigger;
 	struct stall_tracker stall;
+	struct stall_tracker warn_stall;	/* the same at --warn-psi (decide/warn.c) */
 	uint64_t watch_until_ms;	/* read every tick until then */
 	bool fired;			/* the trigger fired since the last read */
 	int read_error;			/* -errno of the failing reads; 0: the last read worked */

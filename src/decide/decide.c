@@ -19,6 +19,8 @@ const char *decide_reason_name(enum reason reason)
 	case REASON_FLOOR_TERM: return "floor-term";
 	case REASON_FLOOR_KILL: return "floor-kill";
 	case REASON_PRESSURE: return "pressure";
+	case REASON_WARN_MEMORY: return "warn-memory";
+	case REASON_WARN_PRESSURE: return "warn-pressure";
 	}
 	return "?";
 }

@@ -126,5 +126,6 @@ enum escalation decide_escalation(const struct decision *acting, const struct de
 /* "timeout", "floor-kill", "stall"; NULL for ESCALATION_NONE. */
 const char *decide_escalation_name(enum escalation escalation);
 
-/* "floor-term", "floor-kill", "pressure", "none". */
+/* "floor-term", "floor-kill", "pressure", "none"; for warnings
+ * (decide/warn.c) "warn-memory" and "warn-pressure". */
 const char *decide_reason_name(enum reason reason);

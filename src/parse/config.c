@@ -25,6 +25,12 @@ const char config_usage[] =
 	"      --psi-duration SECONDS             ...in every 0.5 s for this long, memory the cause (default 1)\n"
 	"      --psi-metric some|full             PSI line to watch (default full)\n"
 	"\n"
+	"Warning before a kill (logged once per episode, at most once a minute):\n"
+	"      --warn-mem PERCENT     warn at this MemAvailable, as -m (default twice the term floor; 0 = off)\n"
+	"      --warn-swap PERCENT    ...and this free swap, as -s (default twice the term floor; 0 = off)\n"
+	"      --warn-psi PERCENT     warn when stalled this much for --psi-duration (default half of --psi-threshold; 0 = off)\n"
+	"      --warn-hook PATH       run PATH on a warning (would-be victim and figures in OOMGUARD_*)\n"
+	"\n"
 	"Victim selection (regex on the name; prefix cmdline:, unit: or cgroup: to match those):\n"
 	"      --prefer REGEX         raise matching processes by 300 oom_score points\n"
 	"      --avoid REGEX          lower matching processes by 300 oom_score points\n"
@@ -88,6 +94,10 @@ enum {
 	OPT_KERNEL_OOM,
 	OPT_PRE_KILL_WAIT,
 	OPT_USER,
+	OPT_WARN_MEM,
+	OPT_WARN_SWAP,
+	OPT_WARN_PSI,
+	OPT_WARN_HOOK,
 };
 
 static const struct option long_options[] = {
@@ -124,6 +134,10 @@ static const struct option long_options[] = {
 	{ "psi-threshold", required_argument, NULL, OPT_PSI_THRESHOLD },
 	{ "psi-duration", required_argument, NULL, OPT_PSI_DURATION },
 	{ "psi-metric", required_argument, NULL, OPT_PSI_METRIC },
+	{ "warn-mem", required_argument, NULL, OPT_WARN_MEM },
+	{ "warn-swap", required_argument, NULL, OPT_WARN_SWAP },
+	{ "warn-psi", required_argument, NULL, OPT_WARN_PSI },
+	{ "warn-hook", required_argument, NULL, OPT_WARN_HOOK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -582,6 +596,19 @@ static int parse_option(struct config *cfg, int c, const char *arg, const char *
 		else
 			return fail(errbuf, errlen, "--psi-metric: '%s' is not 'some' or 'full'", arg);
 		return 0;
+	case OPT_WARN_MEM:
+		cfg->warn_mem_set = true;
+		return parse_percent_part(cfg, "--warn-mem", "level", arg, false, CONFIG_MEM_MAX_CENTI,
+					  &cfg->warn_mem_centi, errbuf, errlen);
+	case OPT_WARN_SWAP:
+		cfg->warn_swap_set = true;
+		return parse_percent_part(cfg, "--warn-swap", "level", arg, false, 10000,
+					  &cfg->warn_swap_centi, errbuf, errlen);
+	case OPT_WARN_PSI:
+		cfg->warn_psi_set = true;
+		return parse_percent_part(cfg, "--warn-psi", "level", arg, false, 10000,
+					  &cfg->warn_psi_centi, errbuf, errlen);
+	case OPT_WARN_HOOK: cfg->warn_hook = hook_path(cfg, flag, arg); return 0;
 	case ':':
 		return fail(errbuf, errlen, "%s: missing argument", flag);
 	default:
@@ -656,6 +683,36 @@ static void kernel_oom_policy(struct config *cfg)
 	     "recorded%s%s", o ? "; ignored with it, as in earlyoom:" : "", dropped);
 }
 
+/* A warning level at or below its term floor could never come before the
+ * kill. Percentages are compared here (a floor given as a size is compared
+ * with the totals in config_check_totals); 0 turns a warning off. Without
+ * --warn-psi the pressure warning sits at half of --psi-threshold. Returns
+ * 0 or -EINVAL. */
+static int check_warn_levels(struct config *cfg, char *errbuf, size_t errlen)
+{
+	if (cfg->warn_mem_set && cfg->warn_mem_centi && cfg->mem.percent_set &&
+	    cfg->warn_mem_centi <= cfg->mem.term_centi)
+		return fail(errbuf, errlen, "--warn-mem: %u.%02u%% is not above the term floor "
+			    "(--mem-min %u.%02u%%), so it could not warn before the kill",
+			    cfg->warn_mem_centi / 100, cfg->warn_mem_centi % 100,
+			    cfg->mem.term_centi / 100, cfg->mem.term_centi % 100);
+	if (cfg->warn_swap_set && cfg->warn_swap_centi && cfg->swap.percent_set &&
+	    cfg->warn_swap_centi <= cfg->swap.term_centi)
+		return fail(errbuf, errlen, "--warn-swap: %u.%02u%% is not above the term floor "
+			    "(--swap-min %u.%02u%%), so it could not warn before the kill",
+			    cfg->warn_swap_centi / 100, cfg->warn_swap_centi % 100,
+			    cfg->swap.term_centi / 100, cfg->swap.term_centi % 100);
+	if (!cfg->warn_psi_set)
+		cfg->warn_psi_centi = cfg->psi_threshold_centi / 2;
+	else if (cfg->warn_psi_centi && cfg->psi_threshold_centi &&
+		 cfg->warn_psi_centi >= cfg->psi_threshold_centi)
+		return fail(errbuf, errlen, "--warn-psi: %u.%02u%% is not below --psi-threshold "
+			    "%u.%02u%%, so it could not warn before a pressure kill",
+			    cfg->warn_psi_centi / 100, cfg->warn_psi_centi % 100,
+			    cfg->psi_threshold_centi / 100, cfg->psi_threshold_centi % 100);
+	return 0;
+}
+
 int config_parse(struct config *cfg, int argc, char **argv, char *errbuf, size_t errlen)
 {
 	int c, r;
@@ -694,7 +751,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *errbuf, size_t
 		kernel_oom_policy(cfg);
 	floor_default(&cfg->mem);
 	floor_default(&cfg->swap);
-	return 0;
+	return check_warn_levels(cfg, errbuf, errlen);
 }
 
 /* "1073741824" KiB is 1 TiB: a size typed in bytes. Say what it would be. */
@@ -719,6 +776,22 @@ static int check_size(const char *flag, const char *what, uint64_t term_kib, uin
 		    (unsigned long long)term_kib, what, (unsigned long long)total_kib, hint);
 }
 
+/* A warning level in percent against a floor given only as a size: at most
+ * the level's share of the total, which is where it is at its highest. */
+static int check_warn_size(const char *flag, uint32_t centi, const struct config_floor *floor,
+			   const char *floor_flag, const char *what, uint64_t total_kib,
+			   char *errbuf, size_t errlen)
+{
+	uint64_t level_kib = total_kib * centi / 10000;
+
+	if (centi == 0 || floor->percent_set || !floor->size_set || level_kib > floor->term_kib)
+		return 0;
+	return fail(errbuf, errlen, "%s: %u.%02u%% of %s is %llu KiB, not above the term floor "
+		    "(%s %llu KiB), so it could not warn before the kill", flag, centi / 100,
+		    centi % 100, what, (unsigned long long)level_kib, floor_flag,
+		    (unsigned long long)floor->term_kib);
+}
+
 int config_check_totals(struct config *cfg, uint64_t mem_total_kib, uint64_t swap_total_kib,
 			char *errbuf, size_t errlen)
 {
@@ -733,6 +806,13 @@ int config_check_totals(struct config *cfg, uint64_t mem_total_kib, uint64_t swa
 	else if (r == 0 && cfg->swap.size_set)
 		r = check_size("--swap-min-size", "SwapTotal", cfg->swap.term_kib, swap_total_kib,
 			       errbuf, errlen);
+	if (r == 0)
+		r = check_warn_size("--warn-mem", cfg->warn_mem_set ? cfg->warn_mem_centi : 0,
+				    &cfg->mem, "--mem-min-size", "MemTotal", mem_total_kib, errbuf, errlen);
+	if (r == 0 && swap_total_kib)
+		r = check_warn_size("--warn-swap", cfg->warn_swap_set ? cfg->warn_swap_centi : 0,
+				    &cfg->swap, "--swap-min-size", "SwapTotal", swap_total_kib, errbuf,
+				    errlen);
 	return r;
 }
 

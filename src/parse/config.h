@@ -89,6 +89,18 @@ struct config {
 	unsigned psi_duration_ms;
 	enum psi_metric psi_metric;
 
+	/* The warning before a kill (decide/warn.c), in hundredths of a
+	 * percent. Without --warn-mem/--warn-swap the levels are twice the
+	 * term floors (sizes too), worked out on each sample; 0 on either
+	 * turns the memory warning off. */
+	uint32_t warn_mem_centi;	/* of the memory base, as -m */
+	bool warn_mem_set;
+	uint32_t warn_swap_centi;	/* of the swap total, as -s */
+	bool warn_swap_set;
+	uint32_t warn_psi_centi;	/* 0: no pressure warning; default half of --psi-threshold */
+	bool warn_psi_set;
+	const char *warn_hook;
+
 	char warnings[CONFIG_MAX_WARNINGS][CONFIG_WARNING_LEN];
 	unsigned n_warnings;
 };
@@ -105,7 +117,10 @@ int config_parse(struct config *cfg, int argc, char **argv, char *errbuf, size_t
 /* Check the size floors against the machine: -M at or above MemTotal, or
  * -S at or above SwapTotal, would act on an idle machine and are refused
  * (the line says sizes are KiB and what a size typed in bytes would be);
- * -S without any swap adds a warning. Returns 0 or -EINVAL with errbuf. */
+ * -S without any swap adds a warning. A --warn-mem (--warn-swap) level that
+ * is, of MemTotal (SwapTotal), at or below the -M (-S) size floor is
+ * refused: it could never warn before the kill. Returns 0 or -EINVAL with
+ * errbuf. */
 int config_check_totals(struct config *cfg, uint64_t mem_total_kib, uint64_t swap_total_kib,
 			char *errbuf, size_t errlen);
 
