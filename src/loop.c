@@ -108,7 +108,8 @@ static bool quick_tick(struct loop *l, uint64_t now)
 	    (l->cfg->metrics_file && now >= l->next_metrics_ms))
 		return false;
 	if (sensors_quick_available(&l->sensors, &l->quick_available_kib) < 0 ||
-	    l->quick_available_kib <= l->last.floors.mem_term_max_kib)
+	    l->quick_available_kib <= l->last.floors.mem_term_max_kib ||
+	    l->quick_available_kib <= l->warn_max_kib)
 		return false;
 	l->quick = true;
 	return true;
@@ -250,6 +251,74 @@ static void watch_kernel_oom(struct loop *l)
 	}
 	l->last_oom_kill = l->s.vm.oom_kill;
 	l->have_oom_kill = true;
+}
+
+/* ---- warn ---------------------------------------------------------------- */
+
+/* The sample's figures for the warning hook. */
+static void warn_figures(const struct loop *l, const struct decision *d, struct hook_figures *f)
+{
+	const struct pressure_reading *rd = l->s.n_pressure ? &l->s.pressure[0] : NULL;
+
+	memset(f, 0, sizeof(*f));
+	f->mem_total_kib = l->s.mi.mem_total_kib;
+	f->mem_available_kib = l->s.mi.mem_available_kib;
+	f->swap_total_kib = d->cap.swap_total_kib;
+	f->swap_free_kib = d->cap.swap_free_kib;
+	f->have_psi = rd && rd->valid && rd->have_window;
+	if (f->have_psi) {
+		f->psi_some_centi = rd->some_centi;
+		f->psi_full_centi = rd->full_centi;
+	}
+}
+
+/* Memory is running out and no kill is due yet: say so once per episode
+ * (decide/warn.c), with the figures and the process that would be killed
+ * first (a scan, as shortage() makes one: cheap once an episode), and run
+ * --warn-hook. In --dryrun too: a warning sends no signal. A tick whose
+ * decision acts does no warning work (warn_check returns at once). */
+static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
+{
+	struct warn_verdict v = warn_check(&l->warn, l->cfg, &l->s, d, now);
+	struct hook_figures fig;
+	struct hook_info info = { .event = HOOK_WARNING, .figures = &fig };
+	const struct candidate *c = NULL;
+	struct proc_names names = { .unit = "" };
+	char why[256], now_text[768], victim[1024], name[PIDINFO_COMM_MAX * 4 + 1];
+	char unit[sizeof(names.unit) * 4 + 1];
+
+	l->warn_max_kib = warn_mem_max_kib(l->cfg, &d->floors, l->s.mi.mem_total_kib);
+	if (!v.warn)
+		return;
+	warn_describe(why, sizeof(why), &v, &l->s, d, l->cfg);
+	report_format_memory(now_text, sizeof(now_text), &l->s, d);
+	select_victims(l);
+	snprintf(victim, sizeof(victim), "no process may be killed (all are protected or ignored)");
+	if (l->sel.n_best > 0) {
+		c = &l->sel.best[0];
+		scan_read_names(&l->scan, c->proc.pid, &names);
+		snprintf(victim, sizeof(victim), "would kill first pid=%d name=\"%s\" uid=%u unit=%s "
+			 "oom_score=%ld rss_kib=%llu swap_kib=%llu", (int)c->proc.pid,
+			 log_escape(name, sizeof(name), c->proc.comm), (unsigned)c->proc.uid,
+			 names.unit[0] ? log_escape(unit, sizeof(unit), names.unit) : "-",
+			 c->kernel_score, (unsigned long long)c->proc.rss_kib,
+			 (unsigned long long)c->proc.swap_kib);
+	}
+	log_warn("memory is running out: reason=%s %s; %s; now %s", decide_reason_name(v.reason),
+		 why, victim, now_text);
+	/* LEAD: history_warning(...) and journal_warning(...) go here, with v,
+	 * c (NULL: no candidate) and names. */
+	if (!l->cfg->warn_hook)
+		return;
+	warn_figures(l, d, &fig);
+	info.reason = decide_reason_name(v.reason);
+	if (c) {
+		info.victim = &c->proc;
+		info.cgroup = names.cgroup[0] ? names.cgroup : NULL;
+		info.cmdline = names.cmdline[0] ? names.cmdline : NULL;
+		info.oom_score = c->kernel_score;
+	}
+	hook_run(&l->hooks, l->cfg->warn_hook, &info, NULL);
 }
 
 /* ---- act ----------------------------------------------------------------- */
@@ -420,6 +489,7 @@ int loop_tick(struct loop *l, uint64_t now)
 	maybe_report(l, now);
 	maybe_write_metrics(l, now);
 	notify_watchdog(&l->notify, now);
+	maybe_warn(l, &d, now);
 
 	if (d.action == ACTION_NONE) {
 		if (l->cfg->once)
@@ -496,6 +566,7 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 	sensors_init(&l->sensors);
 	pressure_init(&l->pressure);
 	decide_init(&l->decide, l->page_kib);
+	warn_init(&l->warn);
 	/* sysinfo(2) describes this machine, not a tree given with --procfs. */
 	l->quick_ok = procfs_check_live(procfs) == 0;
 
@@ -518,9 +589,12 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 		hook_check(cfg->post_kill, "--post-kill");
 	if (cfg->kernel_oom_hook)
 		hook_check(cfg->kernel_oom_hook, "--kernel-oom-hook");
+	if (cfg->warn_hook)
+		hook_check(cfg->warn_hook, "--warn-hook");
 	/* Hooks exec as our uid; as root they must not regain capabilities
 	 * once ours are dropped. Needs CAP_SETPCAP, so before caps_drop. */
-	if ((cfg->pre_kill || cfg->post_kill || cfg->kernel_oom_hook) && getuid() == 0)
+	if ((cfg->pre_kill || cfg->post_kill || cfg->kernel_oom_hook || cfg->warn_hook) &&
+	    getuid() == 0)
 		hook_lock_noroot();
 	r = notify_open(&l->notify);
 	if (r < 0)

@@ -16,6 +16,7 @@
 #include "acquire/sensors.h"
 #include "decide/decide.h"
 #include "decide/select.h"
+#include "decide/warn.h"
 #include "parse/config.h"
 #include "tell/metrics.h"
 #include "tell/notify.h"
@@ -29,6 +30,8 @@ struct loop {
 	struct scan scan;
 	struct selection sel;
 	struct decide_state decide;
+	struct warn_state warn;		/* the warning before a kill (maybe_warn) */
+	uint64_t warn_max_kib;		/* warn_mem_max_kib() at the last sample */
 	struct act act;
 	struct hooks hooks;
 	struct notify notify;
@@ -70,6 +73,7 @@ struct loop {
 int loop_open(struct loop *l, const struct config *cfg, const struct procfs *procfs);
 
 /* One tick at now_ms: sample, watch the kernel's killer, decide, report,
+ * warn that memory is running out (once per episode, when no kill is due),
  * and carry out a shortage (or with --dryrun say whom it would kill).
  * Returns 0, or -errno when memory could not be read (already logged). */
 int loop_tick(struct loop *l, uint64_t now_ms);
