@@ -131,6 +131,10 @@ Test(warn, memory_hovering_at_the_level_does_not_warn_again)
 	 * (clear at 315), so the episode goes on. */
 	for (uint64_t sec = 1; sec < 600; sec++)
 		tick(&t, machine(sec % 2 ? 260 : 250, 150), sec * S);
+	/* Above the level for minutes, but not by the margin, then below
+	 * it again: the same episode. */
+	cr_expect_eq(hold(&t, 600, 800, 300, 150), 0);
+	cr_expect_eq(hold(&t, 800, 810, 150, 150), 0);
 	cr_expect_eq(t.warnings, 1, "warned %u times while hovering", t.warnings);
 }
 
