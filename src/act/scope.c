@@ -2,15 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "acquire/cgroupfs.h"
 #include "log.h"
 #include "parse/pidinfo.h"
 #include "parse/procs.h"
@@ -83,32 +82,16 @@ static int read_cgroup(const struct kill_ctx *ctx, const char *pid_dir, char *pa
 
 int scope_init(struct kill_ctx *ctx, const char *cgroup_root)
 {
-	static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	struct cgroupfs cg = CGROUPFS_INIT;
+	int r;
 
 	if (read_cgroup(ctx, "self", ctx->self_cgroup, sizeof(ctx->self_cgroup)) < 0)
 		ctx->self_cgroup[0] = '\0';
-
-	if (cgroup_root) {
-		int fd = open(cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd < 0)
-			return -errno;
-		ctx->cgroup_root_fd = fd;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
-		int fd = open(candidates[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		struct statfs sfs;
-
-		if (fd < 0)
-			continue;
-		/* On hybrid systems /sys/fs/cgroup is a tmpfs of v1 mounts. */
-		if (fstatfs(fd, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
-			ctx->cgroup_root_fd = fd;
-			break;
-		}
-		close(fd);
-	}
+	r = cgroupfs_open(&cg, cgroup_root);
+	/* Not finding a cgroup2 mount only disables --kill-cgroup. */
+	if (r < 0 && cgroup_root)
+		return r;
+	ctx->cgroup_root_fd = cg.root_fd;
 	return 0;
 }
 
