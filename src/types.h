@@ -323,3 +323,62 @@ struct kernel_oom_event {
 		uint64_t kills;
 	} cgroup[KERNEL_OOM_MAX_CGROUPS];
 };
+
+/* ---- Container mode: one memory cgroup's figures (issue #16) -------------- */
+
+/* How container mode will travel (the loop hook-up is a later step):
+ *   acquire/memcg.c reads, at start-up, the tightest limit on oomguard's
+ *   own cgroup path (struct memcg_limit); then each sample reads that
+ *   cgroup's files through the cgroupfs seam into struct memcg_sample,
+ *   beside struct sample's system-wide figures;
+ *   parse/memcg.c's memcg_view() turns the sample and /proc/meminfo into a
+ *   struct meminfo as the cgroup sees memory, which takes the place of
+ *   sample.mi, so that decide's floors and policy run unchanged;
+ *   decide/badness.c's badness_memcg_totalpages() gives the totalpages the
+ *   memcg OOM killer scores with, for select and --list.
+ * All sizes here are bytes, as the cgroup files print them. */
+
+/* "max" in memory.max, memory.high, memory.swap.max. */
+#define MEMCG_UNLIMITED UINT64_MAX
+
+/* A cgroup path as /proc/PID/cgroup shows it: the kernel builds it in a
+ * PATH_MAX buffer. The limit search keeps two, once. */
+#define MEMCG_LIMIT_PATH_MAX 4096
+
+/* The memory.stat keys the view needs (bytes). */
+struct memcg_stat {
+	uint64_t anon;			/* anonymous memory, shmem excluded */
+	uint64_t file;			/* page cache, shmem and tmpfs included */
+	uint64_t shmem;			/* swap-backed cache: on the anon LRU */
+	uint64_t file_mapped;
+	uint64_t file_dirty;
+	uint64_t active_file;		/* the file LRU: clean or to be written back, */
+	uint64_t inactive_file;		/* never shmem (it is swap-backed) */
+	uint64_t unevictable;		/* mlocked, ramfs: no reclaim, no swap */
+	uint64_t slab_reclaimable;	/* dentries, inodes: the shrinkers free them */
+	uint64_t zswap;			/* zswap pool charged here (5.19+) */
+	uint64_t zswapped;		/* the data in that pool */
+};
+
+/* One cgroup's figures, read through the cgroupfs seam. */
+struct memcg_sample {
+	uint64_t max;			/* memory.max, or MEMCG_UNLIMITED */
+	uint64_t high;			/* memory.high, or MEMCG_UNLIMITED */
+	uint64_t current;		/* memory.current */
+	bool have_swap;			/* memory.swap.* exist (swap accounting on) */
+	uint64_t swap_max;		/* memory.swap.max; MEMCG_UNLIMITED without */
+	uint64_t swap_current;		/* memory.swap.current; 0 without */
+	struct memcg_stat stat;
+};
+
+/* Where the limit search found limits on a cgroup path, and which cgroups
+ * it left out as holding oomguard alone. Paths are relative to the cgroup2
+ * mount, "/" first, as /proc/PID/cgroup shows them; "" for none. */
+struct memcg_limit {
+	char path[MEMCG_LIMIT_PATH_MAX];	/* the cgroup whose memory.max binds */
+	uint64_t max;			/* its memory.max; MEMCG_UNLIMITED: none binds */
+	uint64_t swap_max;		/* its memory.swap.max (for totalpages) */
+	char swap_path[MEMCG_LIMIT_PATH_MAX]; /* the cgroup with the tightest swap.max */
+	uint64_t swap_limit;		/* that swap.max; MEMCG_UNLIMITED: none */
+	unsigned skipped;		/* cgroups from ours up holding only oomguard */
+};

@@ -7,6 +7,27 @@ uint64_t badness_totalpages(uint64_t mem_total_kib, uint64_t swap_total_kib, uns
 	return (mem_total_kib + swap_total_kib) / page_kib;
 }
 
+/* page_counter's "max": PAGE_COUNTER_MAX is LONG_MAX / PAGE_SIZE pages on
+ * 64-bit kernels. */
+static uint64_t memcg_pages(uint64_t bytes, unsigned page_kib)
+{
+	uint64_t page = (uint64_t)page_kib * 1024;
+
+	return bytes == MEMCG_UNLIMITED ? (uint64_t)LONG_MAX / page : bytes / page;
+}
+
+uint64_t badness_memcg_totalpages(uint64_t max_bytes, uint64_t swap_max_bytes,
+				  uint64_t swap_total_kib, unsigned swappiness, unsigned page_kib)
+{
+	uint64_t pages = memcg_pages(max_bytes, page_kib);
+	uint64_t swap_pages = memcg_pages(swap_max_bytes, page_kib);
+	uint64_t total_swap_pages = swap_total_kib / page_kib;
+
+	if (swappiness)
+		pages += swap_pages < total_swap_pages ? swap_pages : total_swap_pages;
+	return pages ? pages : 1;
+}
+
 long badness_points(const struct proc_sample *p, uint64_t totalpages, unsigned page_kib)
 {
 	long points, adj;

@@ -16,6 +16,18 @@
  * are exact page counts printed in KiB). */
 uint64_t badness_totalpages(uint64_t mem_total_kib, uint64_t swap_total_kib, unsigned page_kib);
 
+/* totalpages for a memory-cgroup OOM, as mem_cgroup_get_max()
+ * (mm/memcontrol.c, cgroup v2) gives it for the cgroup whose limit was
+ * hit: its memory.max plus its memory.swap.max, the swap counted only up to
+ * the machine's swap (total_swap_pages) and only when vm.swappiness is not
+ * 0 (cgroup v2 has no swappiness of its own). memory.max is not capped at
+ * RAM: the kernel does not cap it either. Sizes in bytes as the cgroup
+ * files print them, MEMCG_UNLIMITED for "max" (the kernel's
+ * PAGE_COUNTER_MAX pages). Returns the page count, at least 1 (oom_kill.c:
+ * "mem_cgroup_get_max(oc->memcg) ?: 1"). */
+uint64_t badness_memcg_totalpages(uint64_t max_bytes, uint64_t swap_max_bytes,
+				  uint64_t swap_total_kib, unsigned swappiness, unsigned page_kib);
+
 /* oom_badness(): rss + swap entries + page-table pages, plus oom_score_adj
  * scaled by totalpages / 1000 (integer division first, as the kernel does).
  * Returns BADNESS_UNKILLABLE for PID 1, kernel threads, tasks without an mm
