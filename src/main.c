@@ -10,6 +10,8 @@
 
 #include "act/caps.h"
 #include "parse/config.h"
+#include "tell/histprint.h"
+#include "tell/history.h"
 #include "tell/list.h"
 #include "log.h"
 #include "acquire/pressure.h"
@@ -169,6 +171,24 @@ static int close_stdout(const char *flag)
 	return 1;
 }
 
+/* --history: print what --state-dir holds. Needs no daemon and nothing of
+ * procfs but this boot's id, to mark the entries of earlier boots. Returns
+ * the exit status (1 after one line when the directory cannot be read). */
+static int print_history(const struct config *cfg)
+{
+	struct procfs procfs = PROCFS_INIT;
+	char boot[40] = "";
+	int r;
+
+	if (procfs_open(&procfs, cfg->procfs_path) == 0)
+		history_read_boot_id(&procfs, boot, sizeof(boot));
+	procfs_close(&procfs);
+	r = histprint(stdout, stderr, cfg->state_dir, boot, cfg->json);
+	if (r < 0 && ferror(stdout))
+		fprintf(stderr, "oomguard: --history: cannot write to stdout: %s\n", strerror(-r));
+	return r < 0 ? 1 : close_stdout("--history");
+}
+
 /* The metrics file is written anew (a temporary file renamed over it) every
  * interval, by the user the daemon now runs as: say at start-up when that
  * user cannot write its directory, rather than once per interval later. */
@@ -248,6 +268,11 @@ int main(int argc, char **argv)
 		printf("oomguard %s\n", OOMGUARD_VERSION);
 		config_free(&cfg);
 		return close_stdout("--version");
+	}
+	if (cfg.action == CONFIG_HISTORY) {
+		r = print_history(&cfg);
+		config_free(&cfg);
+		return r;
 	}
 	/* Whom to run as is settled before anything is set up: an unknown
 	 * --user is bad usage, said at once. */

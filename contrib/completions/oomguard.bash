@@ -14,9 +14,9 @@ _oomguard()
 		--warn-mem --warn-swap --warn-psi --warn-hook
 		--prefer --avoid --ignore
 		--kill-timeout -P --pre-kill --pre-kill-wait -N --post-kill --kernel-oom-hook
-		-r --report --metrics-file --procfs --sysfs --user'
+		-r --report --metrics-file --procfs --sysfs --user --state-dir'
 	# Flags that stand alone.
-	local opts_flag='--ignore-root-user --ignore-positive-adj --sort-by-rss --list
+	local opts_flag='--ignore-root-user --ignore-positive-adj --sort-by-rss --list --history --json
 		-g --kill-group --kill-cgroup --dryrun
 		--syslog -p --once -d --debug -h --help -v --version -i -k -n --kernel-oom'
 	local hooks_dir=/usr/share/oomguard/hooks
@@ -60,7 +60,7 @@ _oomguard()
 		mapfile -t COMPREPLY < <(compgen -u -- "$cur")
 		return 0
 		;;
-	--procfs | --sysfs)
+	--procfs | --sysfs | --state-dir)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0

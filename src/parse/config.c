@@ -12,6 +12,11 @@
 /* Largest accepted size: 2^50 KiB (1 EiB), as for /proc/meminfo values. */
 #define SIZE_MAX_KIB (UINT64_C(1) << 50)
 
+/* Past the 4095 bytes that C99 asks every compiler to take in one string
+ * literal; gcc and clang, the two that build oomguard, take any length, and
+ * one literal keeps the text in one piece for reading and for fputs. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 const char config_usage[] =
 	"Usage: oomguard [OPTION]...\n"
 	"Kill the process the kernel's OOM killer would pick, before the machine freezes.\n"
@@ -54,6 +59,9 @@ const char config_usage[] =
 	"  -r, --report SECONDS       memory report interval, decimals allowed (default 3600; 0 = off)\n"
 	"      --metrics-file PATH    write Prometheus metrics to PATH every report interval (at most 60 s)\n"
 	"      --syslog               log through syslog(3) instead of stderr\n"
+	"      --state-dir DIR        keep the kill history in DIR (default /var/lib/oomguard)\n"
+	"      --history              print the kill history, oldest first, and exit\n"
+	"      --json                 with --history: one JSON object a line\n"
 	"  -p                         run at nice -20 (earlyoom's -p; oom_score_adj is always set)\n"
 	"      --user NAME            started as root, run as NAME after set-up (default oomguard, else nobody; root keeps uid 0)\n"
 	"      --procfs DIR           read DIR instead of /proc\n"
@@ -70,6 +78,7 @@ const char config_usage[] =
 	"      --kernel-oom           earlyoom's: the kernel's own pick, no policy; oomguard kills it\n"
 	"\n"
 	"Long flags are never abbreviated; a value that starts with '-' must be attached (--flag=-x).\n";
+#pragma GCC diagnostic pop
 
 enum {
 	OPT_DRYRUN = 256,
@@ -98,6 +107,9 @@ enum {
 	OPT_WARN_SWAP,
 	OPT_WARN_PSI,
 	OPT_WARN_HOOK,
+	OPT_STATE_DIR,
+	OPT_HISTORY,
+	OPT_JSON,
 };
 
 static const struct option long_options[] = {
@@ -138,6 +150,9 @@ static const struct option long_options[] = {
 	{ "warn-swap", required_argument, NULL, OPT_WARN_SWAP },
 	{ "warn-psi", required_argument, NULL, OPT_WARN_PSI },
 	{ "warn-hook", required_argument, NULL, OPT_WARN_HOOK },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "history", no_argument, NULL, OPT_HISTORY },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -499,6 +514,7 @@ static void config_defaults(struct config *cfg)
 	 * about 2 s into its sustained stall. */
 	cfg->psi_duration_ms = 1000;
 	cfg->psi_metric = PSI_METRIC_FULL;
+	cfg->state_dir = "/var/lib/oomguard";
 }
 
 /* A floor given neither as a percentage nor as a size gets the default 10 %,
@@ -509,6 +525,21 @@ static void floor_default(struct config_floor *floor)
 		floor->term_centi = 1000;
 		floor->kill_centi = 500;
 		floor->percent_set = true;
+	}
+}
+
+/* The kill history's flags (tell/history.h). Returns 0 or -EINVAL. */
+static int parse_history_option(struct config *cfg, int c, const char *arg, char *errbuf,
+				size_t errlen)
+{
+	switch (c) {
+	case OPT_STATE_DIR:
+		if (*arg == '\0')
+			return fail(errbuf, errlen, "--state-dir: empty directory name");
+		cfg->state_dir = arg;
+		return 0;
+	case OPT_HISTORY: cfg->action = CONFIG_HISTORY; return 0;
+	default: cfg->json = true; return 0;
 	}
 }
 
@@ -609,6 +640,10 @@ static int parse_option(struct config *cfg, int c, const char *arg, const char *
 		return parse_percent_part(cfg, "--warn-psi", "level", arg, false, 10000,
 					  &cfg->warn_psi_centi, errbuf, errlen);
 	case OPT_WARN_HOOK: cfg->warn_hook = hook_path(cfg, flag, arg); return 0;
+	case OPT_STATE_DIR:
+	case OPT_HISTORY:
+	case OPT_JSON:
+		return parse_history_option(cfg, c, arg, errbuf, errlen);
 	case ':':
 		return fail(errbuf, errlen, "%s: missing argument", flag);
 	default:
@@ -747,6 +782,9 @@ int config_parse(struct config *cfg, int argc, char **argv, char *errbuf, size_t
 	}
 	if (optind < argc)
 		return fail(errbuf, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (cfg->json && cfg->action != CONFIG_HISTORY)
+		return fail(errbuf, errlen, "--json: only with --history (the log and the journal "
+			    "carry the daemon's records)");
 	if (cfg->kernel_oom)
 		kernel_oom_policy(cfg);
 	floor_default(&cfg->mem);

@@ -12,6 +12,7 @@ enum config_action {
 	CONFIG_HELP,
 	CONFIG_VERSION,
 	CONFIG_LIST,
+	CONFIG_HISTORY,		/* --history: print the kill history and exit */
 };
 
 /* A floor for one resource (memory or swap). Percentages are kept in
@@ -100,6 +101,9 @@ struct config {
 	uint32_t warn_psi_centi;	/* 0: no pressure warning; default half of --psi-threshold */
 	bool warn_psi_set;
 	const char *warn_hook;
+	/* The kill history (tell/history.h): its directory; --json for --history. */
+	const char *state_dir;
+	bool json;
 
 	char warnings[CONFIG_MAX_WARNINGS][CONFIG_WARNING_LEN];
 	unsigned n_warnings;
