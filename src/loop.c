@@ -170,6 +170,135 @@ static enum escalation escalate(void *userdata)
 	return decide_escalation(&l->acting, &l->last, l->cfg->psi_duration_ms);
 }
 
+/* ---- history (tell/history.h) ------------------------------------------ */
+
+/* How old the top memory users a kernel-OOM line lists may be: a scan of
+ * every process this often while the history is on (~6 a minute; see
+ * tests/bench for its cost). Only low memory makes the loop scan anyway,
+ * and a memory-limited cgroup's kill happens while global memory is
+ * plentiful. */
+#define TOP_REFRESH_MS 10000
+
+/* Open the history at start-up, as root, before privileges are dropped;
+ * with --dryrun nothing is written (nor is the directory created). */
+static void open_history(struct loop *l)
+{
+	char boot[40];
+
+	if (l->cfg->dryrun) {
+		log_info("dry run: no kill history is written (%s is left alone)", l->cfg->state_dir);
+		return;
+	}
+	history_read_boot_id(l->procfs, boot, sizeof(boot));
+	history_open(&l->history, l->cfg->state_dir, boot);
+}
+
+static uint64_t history_free_swap_kib(const struct loop *l)
+{
+	return l->last.cap.swap_free_kib;
+}
+
+/* A kill line ended without a signal (the signal failed, the next
+ * candidate is tried, or memory came back): its outcome says so. */
+static void history_unsignalled(struct loop *l)
+{
+	const struct history_outcome o = { .exited_ms = -1 };
+
+	if (l->history_kill_seq)
+		history_outcome(&l->history, l->history_kill_seq, &o);
+	l->history_kill_seq = 0;
+}
+
+/* act's call right before the pre-kill hook and the first signal: the
+ * kill line, on disk before the signal goes out. */
+static void history_pinned(void *userdata, const struct candidate *c,
+			   const struct proc_names *names, const struct decision *d, int signal)
+{
+	struct loop *l = userdata;
+	const struct history_kill k = {
+		.victim = c,
+		.unit = names->unit,
+		.cgroup = names->cgroup,
+		.reason = d->reason,
+		.trigger = l->trigger_text,
+		.signal = signal,
+		.mem_available_kib = l->s.mi.mem_available_kib,
+		.swap_free_kib = history_free_swap_kib(l),
+		.top = l->sel.top_mem,
+		.n_top = l->sel.n_top_mem,
+	};
+
+	history_unsignalled(l);
+	l->history_kill_seq = history_kill(&l->history, &k);
+}
+
+/* After act_carry_out (and note_kill's fresh sample): the outcome line of
+ * the kill line written last, if any. */
+static void history_record_outcome(struct loop *l, const struct act_result *res)
+{
+	const struct kill_outcome *out = &res->outcome;
+	struct history_outcome o = {
+		.killed = res->status == ACT_KILLED,
+		.last_signal = out->last_signal,
+		.escalation = decide_escalation_name(out->escalation),
+		.exited_ms = out->exited ? (int)out->waited_ms : -1,
+		.released = out->released,
+		.spared = out->spared,
+		.have_gained = res->status == ACT_KILLED,
+		.gained_kib = (int64_t)(l->s.mi.mem_available_kib + l->last.cap.swap_free_kib) -
+			      (int64_t)l->acting_free_kib,
+	};
+
+	if (!l->history_kill_seq)
+		return;
+	if (res->status != ACT_KILLED && res->status != ACT_FAILED) {
+		history_unsignalled(l);
+		return;
+	}
+	history_outcome(&l->history, l->history_kill_seq, &o);
+	l->history_kill_seq = 0;
+}
+
+/* Refresh the top memory users every TOP_REFRESH_MS while the history is
+ * on: a scan that reads no cmdline or cgroup. */
+static void keep_top_users(struct loop *l, uint64_t now)
+{
+	uint64_t totalpages;
+
+	if (!l->history.on || now < l->next_top_ms)
+		return;
+	l->next_top_ms = now + TOP_REFRESH_MS;
+	totalpages = badness_totalpages(l->s.mi.mem_total_kib, l->s.mi.swap_total_kib,
+					l->page_kib);
+	l->scan.want_cmdline = l->scan.want_cgroup = false;
+	select_init(&l->top_sel, l->cfg, l->self, totalpages, l->page_kib);
+	if (scan_each(&l->scan, select_visit, &l->top_sel) < 0)
+		l->top_sel.n_top_mem = 0;
+}
+
+/* The kernel's killer ran kills times since the last sample: a kernel-oom
+ * line with the top users of the last refresh, those gone since marked
+ * (the likely victims: same pid and start time no longer there). */
+static void history_kernel_oom_event(struct loop *l, uint64_t kills)
+{
+	struct kernel_oom_event ev = { .kills = kills, .global_kills = kills };
+	const struct selection *t = &l->top_sel;
+	bool gone[SELECT_TOP_MEM] = { false };
+
+	if (!l->history.on)
+		return;
+	for (unsigned i = 0; i < t->n_top_mem; i++) {
+		struct proc_sample now;
+
+		gone[i] = victim_read_stat(&l->act.kill, t->top_mem[i].pid, &now) == -ESRCH ||
+			  now.starttime != t->top_mem[i].starttime;
+	}
+	history_kernel_oom(&l->history, &ev, t->top_mem, gone, t->n_top_mem,
+			   l->s.mi.mem_available_kib, history_free_swap_kib(l));
+	/* What is left now is the list for the next one. */
+	l->next_top_ms = 0;
+}
+
 /* ---- tell ---------------------------------------------------------------- */
 
 static void log_record(struct loop *l, const struct candidate *c, const struct proc_names *names,
@@ -241,6 +370,7 @@ static void watch_kernel_oom(struct loop *l)
 			"(dmesg) for what it killed",
 			(unsigned long long)(l->s.vm.oom_kill - l->last_oom_kill),
 			(unsigned long long)l->s.vm.oom_kill);
+		history_kernel_oom_event(l, l->s.vm.oom_kill - l->last_oom_kill);
 		/* Also in --dryrun: this reports what the kernel did, not a kill
 		 * of ours. */
 		if (l->cfg->kernel_oom_hook) {
@@ -419,7 +549,8 @@ static void refused(struct loop *l, uint64_t now)
  * then record what happened. */
 static void shortage(struct loop *l, const struct decision *d, uint64_t now)
 {
-	const struct act_callbacks cb = { .recheck = recheck, .escalate = escalate, .userdata = l };
+	const struct act_callbacks cb = { .recheck = recheck, .escalate = escalate,
+					  .pinned = history_pinned, .userdata = l };
 	struct act_result res;
 
 	if (!rescan_due(l, now))
@@ -439,6 +570,8 @@ static void shortage(struct loop *l, const struct decision *d, uint64_t now)
 		return;
 	}
 	act_carry_out(&l->act, d, l->sel.best, l->sel.n_best, &cb, &res);
+	if (res.status != ACT_KILLED && res.status != ACT_FAILED)
+		history_record_outcome(l, &res);
 	switch (res.status) {
 	case ACT_RECOVERED:
 		log_notice("%s before the kill; nothing killed",
@@ -464,6 +597,7 @@ static void shortage(struct loop *l, const struct decision *d, uint64_t now)
 	pressure_restart(&l->pressure);
 	if (res.status == ACT_KILLED)
 		note_kill(l, res.victim);
+	history_record_outcome(l, &res);
 }
 
 int loop_tick(struct loop *l, uint64_t now)
@@ -484,6 +618,7 @@ int loop_tick(struct loop *l, uint64_t now)
 	if (r < 0)
 		return r;
 	watch_kernel_oom(l);
+	keep_top_users(l, now);
 	d = decide_shortage(&l->decide, l->cfg, &l->s);
 	l->last = d;
 	maybe_report(l, now);
@@ -552,6 +687,7 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 	int r;
 
 	memset(l, 0, sizeof(*l));
+	history_init(&l->history);
 	l->cfg = cfg;
 	l->procfs = procfs;
 	l->self = getpid();
@@ -604,6 +740,7 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 	 * privileges are dropped. */
 	pressure_open_system(&l->pressure, procfs, cfg);
 	log_setup_lines(l);
+	open_history(l);
 	return 0;
 }
 
@@ -649,6 +786,7 @@ int loop_run(struct loop *l, volatile sig_atomic_t *stop)
 
 void loop_close(struct loop *l)
 {
+	history_close(&l->history);
 	metrics_close(&l->metrics);
 	pressure_close(&l->pressure);
 	notify_close(&l->notify);

@@ -18,6 +18,7 @@
 #include "decide/select.h"
 #include "decide/warn.h"
 #include "parse/config.h"
+#include "tell/history.h"
 #include "tell/metrics.h"
 #include "tell/notify.h"
 #include "types.h"
@@ -64,6 +65,15 @@ struct loop {
 	unsigned page_kib;
 	pid_t self;
 	char trigger_text[512];		/* the decision in words (report_format_decision) */
+	/* The kill history (tell/history.h): off with --dryrun or when the
+	 * state directory cannot be used. */
+	struct history history;
+	uint64_t history_kill_seq;	/* the kill line whose outcome is due; 0: none */
+	/* The top memory users at the last refresh (at most every
+	 * TOP_REFRESH_MS while the history is on), for a kernel-OOM line:
+	 * the kernel's victim was among them. */
+	struct selection top_sel;
+	uint64_t next_top_ms;
 };
 
 /* Open every descriptor the loop keeps (meminfo, vmstat, swaps, zram, the

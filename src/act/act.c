@@ -38,6 +38,7 @@ struct act_step {
 	const char *name;		/* escaped comm */
 	int signal;			/* the first signal */
 	struct proc_names *names;	/* filled once the victim is pinned */
+	const struct act_callbacks *cb;
 };
 
 /* As scan_read_names: the text copied out of the scan's buffers. */
@@ -127,6 +128,8 @@ static int step_before_signal(void *step_data, const struct proc_sample *now, in
 		return ACT_PROTECTED;
 	}
 	names_copy(st->names, &text);
+	if (st->cb->pinned)
+		st->cb->pinned(st->cb->userdata, st->c, st->names, st->now, st->signal);
 	run_hook(a, a->cfg->pre_kill, HOOK_PRE_KILL, st->c, st->names, st->signal,
 		 st->now->reason);
 	return 0;
@@ -217,7 +220,7 @@ void act_carry_out(struct act *a, const struct decision *d, const struct candida
 		};
 		char name[PIDINFO_COMM_MAX * 4 + 1];
 		struct act_step st = { .a = a, .c = c, .now = &now, .name = name,
-				       .names = &res->names };
+				       .names = &res->names, .cb = cb };
 		int r;
 
 		/* The scan (or the last victim) took time: judge again on

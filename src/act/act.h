@@ -41,6 +41,12 @@ struct act_callbacks {
 	/* While a victim is asked to exit after SIGTERM: anything but
 	 * ESCALATION_NONE sends SIGKILL at once (see kill_request). */
 	enum escalation (*escalate)(void *userdata);
+	/* The victim is pinned, its identity checked and the policy asked
+	 * again: called right before the pre-kill hook and the first signal
+	 * (signal), with its names and the decision carried out, so that the
+	 * loop can record the kill before it happens. NULL: not called. */
+	void (*pinned)(void *userdata, const struct candidate *c, const struct proc_names *names,
+		       const struct decision *d, int signal);
 	void *userdata;
 };
 

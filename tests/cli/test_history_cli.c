@@ -111,3 +111,77 @@ Test(history_cli, an_unusable_directory_is_one_line_and_exit_1)
 		  strstr(res.err, "Not a directory") != NULL, "%s", res.err);
 	cr_expect_str_empty(res.out);
 }
+
+/* README's first command runs --dryrun as root on a fresh machine: no
+ * /var/lib/oomguard may appear. */
+Test(history_cli, dryrun_writes_nothing)
+{
+	char dir[] = "/tmp/oomguard-dryrun-XXXXXX", state[64];
+	struct stat st;
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	RUN(&res, "--dryrun", "--once", "--procfs", fixture("lowmem"), "--state-dir", state);
+	cr_expect_eq(res.status, 0, "%s", res.err);
+	cr_expect(strstr(res.err, "would kill pid=4242") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "dry run: no kill history is written") != NULL, "%s", res.err);
+	cr_expect_eq(stat(state, &st), -1, "%s was created", state);
+	cr_expect_eq(errno, ENOENT);
+	rmdir(dir);
+}
+
+/* A real kill, inside a private pid and mount namespace with its own /proc,
+ * where oomguard sees and can signal only this test's processes: a sleep
+ * with oom_score_adj 1000 (the shell is --ignore'd), and a term floor just
+ * below MemTotal with any swap, so that the one tick acts whatever the
+ * machine's memory. --history then shows the kill, its reason and the top
+ * users, read from a state directory under /tmp. */
+Test(history_cli, a_real_kill_is_in_the_history)
+{
+	char dir[] = "/tmp/oomguard-history-kill-XXXXXX", cmd[2048], state[64];
+	unsigned long long mem_total = 0;
+	const char *bin = getenv("OOMGUARD_BIN");
+	FILE *f;
+
+	if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0)
+		cr_skip_test("needs root and unshare for a private pid namespace");
+	f = fopen("/proc/meminfo", "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "MemTotal: %llu kB", &mem_total), 1);
+	fclose(f);
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "unshare --pid --fork --mount --mount-proc sh -c 'sleep 60 & "
+		 "echo 1000 > /proc/$!/oom_score_adj; %s --once -M %llu -s 100 --psi-threshold 0 "
+		 "--ignore \"^sh$\" --kill-timeout 1 --state-dir %s 2>&1; echo exit=$?' 2>&1",
+		 bin, mem_total - 1, state);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	res.err[fread(res.err, 1, sizeof(res.err) - 1, f)] = '\0';
+	cr_expect_eq(pclose(f), 0);
+	cr_expect(strstr(res.err, "exit=0") != NULL, "%s", res.err);
+	cr_expect(strstr(res.err, "killed pid=2 name=\"sleep\"") != NULL, "%s", res.err);
+
+	RUN(&res, "--history", "--state-dir", state);
+	cr_expect_eq(res.status, 0, "%s", res.err);
+	cr_expect(strstr(res.out, "-- this boot ") != NULL, "%s", res.out);
+	cr_expect(strstr(res.out, "  kill             2 sleep            -                        "
+			 "floor-term SIGTERM killed ") != NULL, "%s", res.out);
+	cr_expect(strstr(res.out, "\n    top       2 sleep            rss_kib=") != NULL, "%s",
+		  res.out);
+	cr_expect(strstr(res.out, "\n    top       1 sh               rss_kib=") != NULL, "%s",
+		  res.out);
+	cr_expect(strstr(res.out, "; exited after ") != NULL, "%s", res.out);
+	RUN(&res, "--history", "--json", "--state-dir", state);
+	cr_expect(strstr(res.out, "\"event\":\"kill\",\"pid\":2,\"name\":\"sleep\",\"uid\":0,") != NULL,
+		  "%s", res.out);
+	cr_expect(strstr(res.out, "\"reason\":\"floor-term\",\"trigger\":\"MemAvailable ") != NULL,
+		  "%s", res.out);
+	cr_expect(strstr(res.out, "\"outcome\":\"killed\",\"last_signal\":\"SIGTERM\"") != NULL, "%s",
+		  res.out);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}

@@ -168,7 +168,7 @@ Test(act, kills_the_best_candidate_and_reports_it)
 	pid_t a = spawn(false), b = spawn(false);
 	struct candidate c[2] = { candidate_of(a), candidate_of(b) };
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	act_carry_out(&act, &term, c, 2, &cb, &res);
@@ -188,7 +188,7 @@ Test(act, a_candidate_that_is_gone_gives_way_to_the_next)
 	pid_t gone = spawn(false), b = spawn(false);
 	struct candidate c[2] = { candidate_of(gone), candidate_of(b) };
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	kill(gone, SIGKILL);
@@ -206,7 +206,7 @@ Test(act, a_reused_pid_is_never_signalled)
 	pid_t b = spawn(false), self = getpid();
 	struct candidate c[2] = { candidate_of(self), candidate_of(b) };
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	/* The first candidate names this very test process with another
@@ -223,7 +223,7 @@ Test(act, memory_back_before_the_signal_kills_nothing)
 	pid_t a = spawn(false);
 	struct candidate c = candidate_of(a);
 	struct script s = { .recheck = { nothing }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	act_carry_out(&act, &term, &c, 1, &cb, &res);
@@ -238,7 +238,7 @@ Test(act, a_floor_crossed_before_the_signal_sends_sigkill_at_once)
 	pid_t a = spawn(true);
 	struct candidate c = candidate_of(a);
 	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	act_carry_out(&act, &term, &c, 1, &cb, &res);
@@ -254,7 +254,7 @@ Test(act, the_loop_is_asked_while_a_victim_ignores_sigterm)
 	pid_t a = spawn(true);
 	struct candidate c = candidate_of(a);
 	struct script s = { .recheck = { term }, .n_recheck = 1, .escalate_after = true };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	act_carry_out(&act, &term, &c, 1, &cb, &res);
@@ -270,7 +270,7 @@ Test(act, the_kill_timeout_escalates_without_the_loop)
 	pid_t a = spawn(true);
 	struct candidate c = candidate_of(a);
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	act_carry_out(&act, &term, &c, 1, &cb, &res);
@@ -286,7 +286,7 @@ Test(act, no_candidate_left_is_said)
 	pid_t gone = spawn(false);
 	struct candidate c = candidate_of(gone);
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	kill(gone, SIGKILL);
@@ -326,7 +326,7 @@ static const char *kill_with_hook(const char *dir, char *buf, size_t len)
 	pid_t a = spawn(false);
 	struct candidate c = candidate_of(a);
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 	char seen[160];
 
@@ -417,7 +417,7 @@ Test(act, the_signal_goes_out_before_the_notice_is_written)
 	pid_t a = spawn(false);
 	struct candidate c = candidate_of(a);
 	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 	struct stuck_log sl = { .victim = a };
 	int pipefd[2], saved;
@@ -476,7 +476,7 @@ Test(act, every_candidate_refusing_with_eperm_says_eperm)
 	pid_t a, b;
 	struct candidate c[2];
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	if (geteuid() != 0)
@@ -516,7 +516,7 @@ Test(act, the_pre_kill_hook_runs_only_for_the_victim_signalled)
 	pid_t gone = spawn(false), b = spawn(false), self = getpid();
 	struct candidate c[3] = { candidate_of(self), candidate_of(gone), candidate_of(b) };
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 	FILE *f;
 
@@ -597,7 +597,7 @@ Test(act, a_victim_that_outlives_sigkill_is_not_chosen_again)
 	pid_t a = spawn(false), b = spawn(false);
 	struct candidate ca = selectable(a, 900000), cb_ = selectable(b, 100000);
 	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 	struct selection sel;
 	const struct candidate *best;
@@ -688,7 +688,7 @@ Test(act, a_victim_that_execs_into_a_protected_name_is_left_alone)
 	pid_t a = spawn_exec_later(&go), b = spawn(false);
 	struct candidate c[2] = { candidate_of(a), candidate_of(b) };
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 	char path[64], buf[2048];
 	struct proc_sample after = { 0 };
@@ -719,7 +719,7 @@ Test(act, a_victim_whose_cmdline_is_now_ignored_is_left_alone)
 	pid_t a = spawn_exec_later(&go);
 	struct candidate c = candidate_of(a);
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	config_free(&cfg);
@@ -749,7 +749,7 @@ Test(act, the_process_group_spares_what_ignore_protects)
 	pid_t b = spawn_member(a, NULL, 0), p = spawn_member(a, "protected", 0);
 	struct candidate c = candidate_of(a);
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	config_free(&cfg);
@@ -769,7 +769,7 @@ Test(act, the_process_group_spares_root_with_ignore_root_user)
 	pid_t a, b, p;
 	struct candidate c;
 	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	if (geteuid() != 0)
@@ -795,7 +795,7 @@ Test(act, a_group_with_no_protected_member_is_signalled_whole)
 	pid_t a = spawn_member(0, NULL, 0), b = spawn_member(a, NULL, 0);
 	struct candidate c = candidate_of(a);
 	struct script s = { .recheck = { term }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	config_free(&cfg);
@@ -843,7 +843,7 @@ Test(act, the_cgroup_spares_what_ignore_protects)
 	pid_t a, b, p;
 	struct candidate c;
 	struct script s = { .recheck = { kill_now }, .n_recheck = 1 };
-	struct act_callbacks cb = { fake_recheck, fake_escalate, &s };
+	struct act_callbacks cb = { .recheck = fake_recheck, .escalate = fake_escalate, .userdata = &s };
 	struct act_result res;
 
 	if (!cg_make())

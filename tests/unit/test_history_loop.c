@@ -1,0 +1,82 @@
+/* The loop's side of the history, on a fixture tree: a kernel-OOM line
+ * names the top memory users of the sample before the kernel's killer ran,
+ * and marks the one gone since. Memory stays far above every floor and
+ * pressure kills are off, so the loop (not in --dryrun, to write its
+ * history) has nothing to signal. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "loop.h"
+#include "tell/histprint.h"
+
+static struct loop loop;
+static struct procfs procfs = PROCFS_INIT;
+static struct config cfg;
+
+static void put_vmstat(const char *dir, unsigned oom_kill)
+{
+	char text[160];
+
+	snprintf(text, sizeof(text), "workingset_refault_anon 0\nworkingset_refault_file 0\n"
+		 "pswpin 0\npswpout 0\noom_kill %u\n", oom_kill);
+	fixture_puts(dir, "vmstat", text);
+}
+
+Test(history_loop, a_kernel_oom_names_the_top_users_before_and_who_is_gone)
+{
+	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
+	char cmd[2048], state[600];
+	static char out[65536], err[4096];
+	FILE *o, *e;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/lowmem/.' '%s'", getenv("OOMGUARD_FIXTURES"), dir);
+	cr_assert_eq(system(cmd), 0);
+	/* 30 % available, swap half free: no floor is near. */
+	fixture_puts(dir, "meminfo",
+		     "MemTotal:        2015232 kB\nMemFree:          300000 kB\n"
+		     "MemAvailable:     604569 kB\nCached:           300000 kB\n"
+		     "SwapTotal:       1048572 kB\nSwapFree:         524286 kB\n"
+		     "AnonPages:       1612185 kB\n");
+	put_vmstat(dir, 5);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	cfg = fixture_config((const char *const[]){ "-r", "0", "--psi-threshold", "0", NULL });
+	cfg.procfs_path = dir;
+	cfg.state_dir = state;
+	cr_assert_eq(procfs_open(&procfs, dir), 0);
+	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
+	cr_assert(loop.history.on);
+
+	cr_assert_eq(loop_tick(&loop, 1000), 0);
+	cr_expect_eq(loop.last.action, ACTION_NONE);
+	/* The kernel killed the leaky app, and postgres too, whose pid a new
+	 * process has since (another start time). */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/4242' && sed -i 's/ 87300 / 99999 /' '%s/900/stat'",
+		 dir, dir);
+	cr_assert_eq(system(cmd), 0);
+	put_vmstat(dir, 7);
+	cr_assert_eq(loop_tick(&loop, 12000), 0);
+	cr_expect_eq(loop.last.action, ACTION_NONE);
+	loop_close(&loop);
+	procfs_close(&procfs);
+
+	o = fmemopen(out, sizeof(out), "w");
+	e = fmemopen(err, sizeof(err), "w");
+	cr_assert_eq(histprint(o, e, state, "", true), 0);
+	fclose(o);
+	fclose(e);
+	cr_expect_eq(strchr(out, '\n') + 1, out + strlen(out), "one line: %s", out);
+	cr_expect(strstr(out, "\"event\":\"kernel-oom\",\"kills\":2,\"global_kills\":2,"
+			 "\"scope\":\"global\",\"cgroups\":[],\"mem_available_kib\":604569,") != NULL,
+		  "%s", out);
+	cr_expect(strstr(out, "\"top\":[{\"pid\":4242,\"name\":\"leaky app\",\"rss_kib\":1380000,"
+			 "\"swap_kib\":610000,\"gone\":true},") != NULL, "%s", out);
+	cr_expect(strstr(out, "{\"pid\":900,\"name\":\"postgres\",\"rss_kib\":310000,"
+			 "\"swap_kib\":120000,\"gone\":true},") != NULL, "pid reused: %s", out);
+	cr_expect(strstr(out, "{\"pid\":1,\"name\":\"systemd\",\"rss_kib\":9000,\"swap_kib\":0,"
+			 "\"gone\":false},") != NULL, "still there: %s", out);
+	config_free(&cfg);
+	fixture_destroy(dir);
+}
