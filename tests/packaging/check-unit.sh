@@ -35,6 +35,13 @@ grep -q "^ExecStart=.*$bin " "$work/oomguard.service" || {
 	echo "FAIL: no ExecStart= line running /usr/bin/oomguard in contrib/oomguard.service"
 	exit 1
 }
+# The kill history needs a directory on disk that outlives a reboot:
+# DynamicUser= and ProtectSystem=strict leave only StateDirectory=.
+grep -qx "StateDirectory=oomguard" "$work/oomguard.service" || {
+	echo "FAIL: no StateDirectory=oomguard in contrib/oomguard.service (the kill history's /var/lib/oomguard)"
+	exit 1
+}
+echo "ok: StateDirectory=oomguard gives the history /var/lib/oomguard"
 cd "$work"
 
 if ! systemd-analyze verify --man=no oomguard.service >verify.log 2>&1; then
