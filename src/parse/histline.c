@@ -151,6 +151,7 @@ static void put_kernel_oom(struct out *w, const struct hist_entry *e)
 	put_u64(w, "kills", k->kills);
 	put_u64(w, "global_kills", k->global_kills);
 	put_str(w, "scope", k->global_kills ? "global" : "cgroup");
+	put(w, ",\"cgroups_known\":%s", k->cgroups_known ? "true" : "false");
 	put(w, ",\"cgroups\":[");
 	for (unsigned i = 0; i < k->n_cgroups && i < KERNEL_OOM_MAX_CGROUPS; i++) {
 		char path[sizeof(k->cgroup[i].path) * 6];
@@ -554,6 +555,8 @@ static const char *entry_value(void *ctx, const char *key, const char *p, unsign
 		return compound(p, &(struct walker){ .value = cgroup_item, .ctx = &e->koom }, depth);
 	if (strcmp(key, "released") == 0)
 		return boolean(p, &e->released);
+	if (strcmp(key, "cgroups_known") == 0)
+		return boolean(p, &e->koom.cgroups_known);
 	for (size_t i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++) {
 		if (strcmp(key, string_fields[i].key) != 0)
 			continue;

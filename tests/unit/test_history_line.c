@@ -74,7 +74,7 @@ static void expect_same_kill(const struct hist_entry *a, const struct hist_entry
 	}
 }
 
-Test(history, a_kill_and_its_outcome_read_back_equal)
+Test(history_line, a_kill_and_its_outcome_read_back_equal)
 {
 	struct hist_entry e, back, o;
 	char line[HISTLINE_MAX];
@@ -116,7 +116,7 @@ Test(history, a_kill_and_its_outcome_read_back_equal)
 	cr_expect_eq(back.gained_kib, -300);
 }
 
-Test(history, hostile_names_are_ascii_json_and_come_back_byte_for_byte)
+Test(history_line, hostile_names_are_ascii_json_and_come_back_byte_for_byte)
 {
 	struct hist_entry e, back;
 	char line[HISTLINE_MAX];
@@ -136,7 +136,7 @@ Test(history, hostile_names_are_ascii_json_and_come_back_byte_for_byte)
 	cr_expect_str_eq(back.unit, "app \"x\".service");
 }
 
-Test(history, the_longest_fields_fit_the_line)
+Test(history_line, the_longest_fields_fit_the_line)
 {
 	struct hist_entry e, back;
 	static char line[HISTLINE_MAX];
@@ -163,7 +163,7 @@ Test(history, the_longest_fields_fit_the_line)
 
 /* A crash mid-write leaves a line cut anywhere: none of its prefixes
  * passes for an entry. */
-Test(history, every_cut_of_a_line_is_refused)
+Test(history_line, every_cut_of_a_line_is_refused)
 {
 	struct hist_entry e, back;
 	char line[HISTLINE_MAX], cut[HISTLINE_MAX];
@@ -189,3 +189,28 @@ Test(history, every_cut_of_a_line_is_refused)
 				    &back), 0);
 }
 
+
+Test(history_line, a_kernel_oom_reads_back_with_its_cgroups)
+{
+	struct hist_entry e = { .event = HIST_KERNEL_OOM, .seq = 9, .time = "t" }, back;
+	char line[HISTLINE_MAX];
+
+	e.koom = (struct kernel_oom_event){ .kills = 3, .global_kills = 0, .cgroups_known = true,
+					    .n_cgroups = 2 };
+	snprintf(e.koom.cgroup[0].path, sizeof(e.koom.cgroup[0].path), "/system.slice/a\"b.service");
+	e.koom.cgroup[0].kills = 2;
+	snprintf(e.koom.cgroup[1].path, sizeof(e.koom.cgroup[1].path), "/user.slice");
+	e.koom.cgroup[1].kills = 1;
+	e.n_top = 1;
+	e.top[0] = (struct hist_proc){ .pid = 7, .name = "java", .rss_kib = 5, .gone = true };
+	cr_assert_gt(histline_format(line, sizeof(line), &e, false), 0);
+	cr_expect_not_null(strstr(line, "\"scope\":\"cgroup\",\"cgroups_known\":true,"), "%s", line);
+	cr_assert_eq(histline_parse(line, &back), 0, "%s", line);
+	cr_expect_eq(back.koom.kills, 3);
+	cr_expect_eq(back.koom.global_kills, 0);
+	cr_expect(back.koom.cgroups_known);
+	cr_expect_eq(back.koom.n_cgroups, 2);
+	cr_expect_str_eq(back.koom.cgroup[0].path, "/system.slice/a\"b.service");
+	cr_expect_eq(back.koom.cgroup[1].kills, 1);
+	cr_expect(back.top[0].gone);
+}

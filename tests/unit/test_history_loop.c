@@ -69,7 +69,8 @@ Test(history_loop, a_kernel_oom_names_the_top_users_before_and_who_is_gone)
 	fclose(e);
 	cr_expect_eq(strchr(out, '\n') + 1, out + strlen(out), "one line: %s", out);
 	cr_expect(strstr(out, "\"event\":\"kernel-oom\",\"kills\":2,\"global_kills\":2,"
-			 "\"scope\":\"global\",\"cgroups\":[],\"mem_available_kib\":604569,") != NULL,
+			 "\"scope\":\"global\",\"cgroups_known\":false,\"cgroups\":[],"
+			 "\"mem_available_kib\":604569,") != NULL,
 		  "%s", out);
 	cr_expect(strstr(out, "\"top\":[{\"pid\":4242,\"name\":\"leaky app\",\"rss_kib\":1380000,"
 			 "\"swap_kib\":610000,\"gone\":true},") != NULL, "%s", out);
