@@ -158,6 +158,9 @@ static int open_std_fds(void)
  * after printing one line). */
 static int close_stdout(const char *flag)
 {
+	/* Output longer than stdout's buffer (--help is, past 4 KiB) was
+	 * written in part already: that write's errno is the reason. */
+	int early = ferror(stdout) ? errno : 0;
 	int failed;
 
 	errno = 0;
@@ -167,7 +170,7 @@ static int close_stdout(const char *flag)
 	if (!failed)
 		return 0;
 	fprintf(stderr, "oomguard: %s: cannot write to stdout: %s\n", flag,
-		strerror(errno ? errno : EIO));
+		strerror(errno ? errno : early ? early : EIO));
 	return 1;
 }
 
