@@ -133,7 +133,8 @@ Test(history_cli, dryrun_writes_nothing)
 
 /* A real kill, inside a private pid and mount namespace with its own /proc,
  * where oomguard sees and can signal only this test's processes: a sleep
- * with oom_score_adj 1000 (the shell is --ignore'd), and a term floor just
+ * with oom_score_adj 1000 (the shell is --ignore'd, and the child is waited
+ * for until it is sleep: before its exec it is a shell too), and a term floor just
  * below MemTotal with any swap, so that the one tick acts whatever the
  * machine's memory. --history then shows the kill, its reason and the top
  * users, read from a state directory under /tmp. */
@@ -154,8 +155,9 @@ Test(history_cli, a_real_kill_is_in_the_history)
 	cr_assert_eq(chmod(dir, 0755), 0);
 	snprintf(state, sizeof(state), "%s/state", dir);
 	snprintf(cmd, sizeof(cmd),
-		 "unshare --pid --fork --mount --mount-proc sh -c 'sleep 60 & "
-		 "echo 1000 > /proc/$!/oom_score_adj; %s --once -M %llu -s 100 --psi-threshold 0 "
+		 "unshare --pid --fork --mount --mount-proc sh -c 'sleep 60 & p=$!; "
+		 "until grep -qx sleep /proc/$p/comm; do :; done; "
+		 "echo 1000 > /proc/$p/oom_score_adj; %s --once -M %llu -s 100 --psi-threshold 0 "
 		 "--ignore \"^sh$\" --kill-timeout 1 --state-dir %s 2>&1; echo exit=$?' 2>&1",
 		 bin, mem_total - 1, state);
 	f = popen(cmd, "r");
