@@ -30,8 +30,12 @@ VM_SMP=${OOMGUARD_VM_SMP:-2}
 VM_EARLYOOM=${OOMGUARD_VM_EARLYOOM:-}
 # Kernel modules the scenarios load, with their dependencies: zram for swap,
 # virtio for the disk that scenario "thrash" reads as its file working set and
-# for the swap disk of the "fits-disk" and "slow-disk-leak" scenarios.
-VM_MODULES="zram virtio_pci virtio_blk"
+# for the swap disk of the "fits-disk" and "slow-disk-leak" scenarios; ext4
+# for the root disk of tests/vm/systemd, whose initramfs mounts it, and
+# crc32c_generic, which ext4 asks the crypto API for at mount ("Cannot load
+# crc32c driver" without it): a soft dependency that modinfo's depends= does
+# not list.
+VM_MODULES="zram virtio_pci virtio_blk ext4 crc32c_generic"
 # What a cached kernel directory holds; a harness that changes it re-unpacks
 # from the cached .deb instead of trusting an old layout.
 VM_CACHE_STAMP="vmlinux modules: $VM_MODULES"
@@ -51,6 +55,11 @@ VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-o
 # 12 MiB/s + 200 IOPS 15 s, 8 + 200 18 s, 8 + 100 25 s, 4 + 100 46 s.
 VM_SWAP_BPS=${OOMGUARD_VM_SWAP_BPS:-$((8 * 1024 * 1024))}
 VM_SWAP_IOPS=${OOMGUARD_VM_SWAP_IOPS:-100}
+# A guest of another shape (tests/vm/systemd: systemd on a disk) sets these
+# after sourcing: its own initramfs, and its -drive values instead of the
+# scenario disks (then no swap image is made).
+VM_BOOT_INITRD=
+VM_BOOT_DRIVES=()
 
 vm_log() {
 	printf '%s\n' "$*" >&2
@@ -376,10 +385,19 @@ vm_boot() {
 	local name=$1 scenario=$2 mode=$3 limit=$4 dir="$VM_WORK/$1" accel
 	mkdir -p "$dir"
 	rm -f "$dir"/{console.log,results.txt,daemon.log}
-	# A fresh, sparse swap disk: only what a boot swaps out costs host disk,
-	# and no boot sees another's pages.
-	rm -f "$VM_WORK/swap.img"
-	truncate -s "$(vm_scenario_swap_mib "$scenario")M" "$VM_WORK/swap.img"
+	local initrd=${VM_BOOT_INITRD:-$VM_WORK/initramfs.cpio} drives=("${VM_BOOT_DRIVES[@]}") drive
+	if [ "${#drives[@]}" -eq 0 ]; then
+		# A fresh, sparse swap disk: only what a boot swaps out costs host
+		# disk, and no boot sees another's pages.
+		rm -f "$VM_WORK/swap.img"
+		truncate -s "$(vm_scenario_swap_mib "$scenario")M" "$VM_WORK/swap.img"
+		drives=("file=$VM_WORK/disk.img,format=raw,if=virtio,readonly=on"
+			"file=$VM_WORK/swap.img,format=raw,if=virtio$(vm_scenario_swap_drive "$scenario")")
+	fi
+	local drive_args=()
+	for drive in "${drives[@]}"; do
+		drive_args+=(-drive "$drive")
+	done
 	case "$VM_ACCEL" in
 	kvm) accel=(-accel kvm -cpu host) ;;
 	*) accel=(-accel tcg -cpu max) ;;
@@ -391,13 +409,12 @@ vm_boot() {
 	timeout -k 5 "$limit" qemu-system-x86_64 \
 		"${accel[@]}" -m "$VM_MEM_MIB" -smp "$VM_SMP" \
 		-nodefaults -no-user-config -no-reboot -display none \
-		-kernel "$VM_KERNEL" -initrd "$VM_WORK/initramfs.cpio" \
+		-kernel "$VM_KERNEL" -initrd "$initrd" \
 		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic psi=1 oomguard.scenario=$scenario oomguard.mode=$mode" \
 		-serial "file:$dir/console.log" \
 		-serial "file:$dir/results.txt" \
 		-serial "file:$dir/daemon.log" \
-		-drive "file=$VM_WORK/disk.img,format=raw,if=virtio,readonly=on" \
-		-drive "file=$VM_WORK/swap.img,format=raw,if=virtio$(vm_scenario_swap_drive "$scenario")" \
+		"${drive_args[@]}" \
 		</dev/null >"$dir/qemu.log" 2>&1
 	local status=$?
 	# The serial port keeps the guest's \r\n; the parsers want plain lines.
