@@ -8,8 +8,8 @@ FILE holds one JSON object a line (journalctl -o json, oomguard --history
 --json); lines that are not JSON objects are counted and skipped. Prints
 "records=N" (objects read), "matches=M" (objects whose KEY equals VALUE for
 every pair, compared as text), "bad_lines=B", then the last match's fields
-as KEY=VALUE lines, lists and objects as compact JSON and
-"KEY.len=N" for lists. Exit status 0 when something matched, 1 when not, 2
+as KEY=VALUE lines, lists and objects as compact JSON, "KEY.len=N" for
+lists and "KEY.I.SUBKEY=VALUE" for the objects in them ("top.0.pid=252"). Exit status 0 when something matched, 1 when not, 2
 on bad usage.
 """
 import json
@@ -62,6 +62,10 @@ def main():
         print(f"{key}={text(value)}".replace("\n", "\\n"))
         if isinstance(value, list):
             print(f"{key}.len={len(value)}")
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    for sub in sorted(item):
+                        print(f"{key}.{i}.{sub}={text(item[sub])}".replace("\n", "\\n"))
     return 0
 
 

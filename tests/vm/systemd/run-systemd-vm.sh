@@ -29,6 +29,7 @@
 # OOMGUARD_VM_KEEP=1 keeps the work directory (it is kept after a failure).
 
 set -u
+# shellcheck source=../lib-vm.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib-vm.sh"
 SD_DIR=$VM_DIR/systemd
 SRC_ROOT=$(cd "$VM_DIR/../.." && pwd)
@@ -140,12 +141,12 @@ sd_build_deb() {
 }
 
 # The kill record's MESSAGE_ID, from the journal sink's header in this tree
-# (a line naming the kill id, not the kernel-OOM or warning one), or empty.
+# (#define JOURNAL_MESSAGE_ID_KILL "32 hex digits"), or empty.
 sd_kill_message_id() {
 	local header="$SRC_ROOT/src/tell/journal.h"
 	[ -r "$header" ] || return 0
-	grep -iE 'kill' "$header" | grep -viE 'kernel|warn' |
-		grep -oE '[0-9a-fA-F]{32}' | head -n 1 | tr 'A-F' 'a-f'
+	sed -n 's/^#define JOURNAL_MESSAGE_ID_KILL "\([0-9a-fA-F]\{32\}\)".*/\1/p' "$header" |
+		head -n 1 | tr 'A-F' 'a-f'
 }
 
 # The initramfs that mounts the root disk and starts its systemd: busybox,
@@ -270,7 +271,7 @@ check_boot1() {
 
 	ok=0
 	if [ -z "$KILL_MESSAGE_ID" ]; then
-		words="no kill MESSAGE_ID: src/tell/journal.h is missing or names none"
+		words="no kill MESSAGE_ID: src/tell/journal.h is missing or has no JOURNAL_MESSAGE_ID_KILL"
 	else
 		rec="$VM_WORK/boot1/journal-kill.txt"
 		section journal-kill-json >"$VM_WORK/boot1/journal-kill.json"
@@ -300,6 +301,12 @@ check_boot2() {
 	[ "$(res "done")" = 1 ] && [ "$(res svc_active)" = active ] && ok=1
 	check reboot "$ok" "second boot reached multi-user.target after $(secs "$(num multi_user_ms)"); oomguard.service $(res svc_active)"
 
+	rec="$VM_WORK/boot2/history-record.txt"
+	section history-json >"$VM_WORK/boot2/history.json"
+	python3 "$SD_DIR/pick-record.py" "$VM_WORK/boot2/history.json" "pid=$pid" >"$rec"
+
+	# The table: a line with the pid, the name and the journal's reason, and
+	# for every top user that the JSON lists, a line with its pid and name.
 	lines=$(section history | grep -E "(^|[^0-9])$pid([^0-9]|$)" | grep -w leak)
 	ok=0
 	words="oomguard --history exit $(res history_rc), $(section history | wc -l) line(s)"
@@ -310,21 +317,30 @@ check_boot2() {
 		else
 			words+=" (reason ${JOURNAL_REASON:-?} not on it)"
 		fi
+		local i top_pid top_name n_top missing=''
+		n_top=$(field top.len "$rec" 0)
+		for ((i = 0; i < n_top; i++)); do
+			top_pid=$(field "top.$i.pid" "$rec")
+			top_name=$(field "top.$i.name" "$rec")
+			section history | grep -E "(^|[^0-9])$top_pid([^0-9]|$)" | grep -qF -- "$top_name" ||
+				missing+=" $top_pid/$top_name"
+		done
+		words+="; top users: $n_top in the JSON"
+		[ "$n_top" -gt 0 ] || ok=0
+		[ -z "$missing" ] || { ok=0; words+=", not in the table:$missing"; }
 	else
 		words+=", none naming pid $pid and leak"
 	fi
 	check history "$ok" "$words"
 
-	rec="$VM_WORK/boot2/history-record.txt"
-	section history-json >"$VM_WORK/boot2/history.json"
-	python3 "$SD_DIR/pick-record.py" "$VM_WORK/boot2/history.json" "pid=$pid" >"$rec"
 	ok=0
 	words="oomguard --history --json exit $(res history_json_rc), $(field records "$rec") record(s), $(field matches "$rec") with pid=$pid"
 	if [ "$(field matches "$rec" 0)" -gt 0 ]; then
 		words+=": name=$(field name "$rec") unit=$(field unit "$rec") reason=$(field reason "$rec") signal=$(field signal "$rec")"
-		words+=" rss_kib=$(field rss_kib "$rec") outcome=$(field outcome "$rec") top: $(field top.len "$rec" 0) entries"
+		words+=" rss_kib=$(field rss_kib "$rec") swap_kib=$(field swap_kib "$rec") outcome=$(field outcome "$rec") top: $(field top.len "$rec" 0) entries"
 		[ "$(res history_json_rc)" = 0 ] && [ "$(field name "$rec")" = leak ] && [ "$(field unit "$rec")" = leak.service ] &&
 			[ -n "$(field reason "$rec")" ] && [ -n "$(field signal "$rec")" ] && [ -n "$(field outcome "$rec")" ] &&
+			[ -n "$(field time "$rec")" ] && [ -n "$(field rss_kib "$rec")" ] && [ -n "$(field swap_kib "$rec")" ] &&
 			[ "$(field top.len "$rec" 0)" -gt 0 ] && ok=1
 		if [ -n "$JOURNAL_REASON" ] && [ "$(field reason "$rec")" != "$JOURNAL_REASON" ]; then
 			ok=0
