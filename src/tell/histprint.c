@@ -201,7 +201,7 @@ static void print_row(FILE *out, const struct hist_entry *e)
 		snprintf(what, sizeof(what), "%" PRIu64 " kill%s", e->koom.kills,
 			 e->koom.kills == 1 ? "" : "s");
 		fprintf(out, "%-19s  %-10s %7s %-16s %-24s %-10s %-7s %-8s %10s\n", when, "kernel-oom",
-			"-", what, e->koom.global_kills ? "(global)" : "(in a cgroup)", "kernel", "-",
+			"-", what, e->koom.global_kills ? "(global)" : "(in a cgroup)", "kernel-oom", "-",
 			"-", "-");
 		for (unsigned i = 0; i < e->koom.n_cgroups; i++)
 			fprintf(out, "    cgroup %s: %" PRIu64 " kill(s)\n",
