@@ -13,6 +13,10 @@
 #include "version.h"
 
 #if HAVE_SD_JOURNAL
+/* Without it, sd_journal_sendv is a macro that adds CODE_FILE, CODE_LINE
+ * and CODE_FUNC of the one line below that calls it: they would say nothing
+ * about the record. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 #endif
 

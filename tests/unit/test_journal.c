@@ -4,14 +4,18 @@
  * record goes to the journal or to stderr, never both and never neither.
  * stderr is a pipe of the test's own while it runs, so that what reached
  * it can be read back. */
-#define _GNU_SOURCE		/* memmem */
+#define _GNU_SOURCE		/* memmem, unshare */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -481,4 +485,105 @@ Test(journal, warnings_and_kernel_events_reach_the_sink_alone)
 	cr_expect_str_eq(f.e[0].field[2], "PRIORITY=4");
 	cr_expect_str_eq(f.e[1].field[1], "MESSAGE_ID=" JOURNAL_MESSAGE_ID_KERNEL_OOM);
 	cr_expect_str_eq(f.e[1].field[5], "OOMGUARD_OOM_KILL=5");
+}
+
+/* ---- the real sink, on the wire --------------------------------------------- */
+
+/* The value of key in a datagram of journald's native protocol, each field
+ * either "KEY=value\n" or, for a value that holds a newline, "KEY\n", a
+ * 64-bit little-endian length, the bytes and "\n". Returns a pointer into
+ * buf and its length in *len, or NULL. */
+static const char *native_field(const char *buf, size_t n, const char *key, size_t *len)
+{
+	size_t klen = strlen(key), o = 0;
+
+	while (o < n) {
+		const char *f = buf + o, *nl = memchr(f, '\n', n - o), *eq;
+		uint64_t vlen = 0;
+
+		cr_assert_not_null(nl, "a field without its newline");
+		eq = memchr(f, '=', (size_t)(nl - f));
+		if (eq) {
+			if ((size_t)(eq - f) == klen && memcmp(f, key, klen) == 0) {
+				*len = (size_t)(nl - eq - 1);
+				return eq + 1;
+			}
+			o = (size_t)(nl - buf) + 1;
+			continue;
+		}
+		cr_assert_leq((size_t)(nl - buf) + 9, n);
+		for (int b = 7; b >= 0; b--)
+			vlen = vlen << 8 | (unsigned char)nl[1 + b];
+		cr_assert_leq((size_t)(nl - buf) + 9 + vlen + 1, n);
+		if ((size_t)(nl - f) == klen && memcmp(f, key, klen) == 0) {
+			*len = (size_t)vlen;
+			return nl + 9;
+		}
+		o = (size_t)(nl - buf) + 9 + vlen + 1;
+	}
+	return NULL;
+}
+
+/* sd_journal_sendv as journald receives it: the test's own mount namespace
+ * with a tmpfs on /run, where a socket of the test's own is
+ * /run/systemd/journal/socket. The hostile name arrives whole, binary
+ * framed, and nothing reaches stderr. Needs root (a mount namespace) and
+ * libsystemd; skips, visibly (tests/meson.build), without them. */
+Test(journal, the_native_protocol_carries_names_raw)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	const char *name = "a\nMESSAGE=forged\"";
+	struct candidate c = victim;
+	struct report_kill k = kill_of(&c, "killed");
+	struct journal_sink s;
+	struct stat st;
+	static char buf[65536];
+	char value[64], out[4096];
+	const char *v;
+	size_t len;
+	ssize_t n;
+	int fd;
+
+	if (!HAVE_SD_JOURNAL)
+		cr_skip_test("built without libsystemd (-Djournal=disabled)");
+	if (unshare(CLONE_NEWNS) < 0)
+		cr_skip_test("no mount namespace (%s): needs root", strerror(errno));
+	/* Nothing mounted here may reach the host's namespace. */
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0, "%s", strerror(errno));
+	cr_assert_eq(mount("tmpfs", "/run", "tmpfs", 0, "mode=0755"), 0, "%s", strerror(errno));
+	cr_assert_eq(mkdir("/run/systemd", 0755), 0);
+	cr_assert_eq(mkdir("/run/systemd/journal", 0755), 0);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/run/systemd/journal/socket");
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (const struct sockaddr *)&addr, sizeof(addr)), 0, "%s",
+		     strerror(errno));
+
+	snprintf(c.proc.comm, sizeof(c.proc.comm), "%s", name);
+	capture_stderr();
+	cr_assert_eq(fstat(STDERR_FILENO, &st), 0);
+	snprintf(value, sizeof(value), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", value, 1);
+	journal_sink_init(&s, false);
+	cr_expect(s.active);
+	cr_expect(journal_kill(&s, &k, "/app", "top"));
+	unsetenv("JOURNAL_STREAM");
+	captured(out, sizeof(out));
+	cr_expect_str_eq(out, "", "also on stderr: %s", out);
+
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	cr_assert_gt(n, 0, "no datagram: %s", strerror(errno));
+	v = native_field(buf, (size_t)n, "OOMGUARD_NAME", &len);
+	cr_assert_not_null(v);
+	cr_expect(len == strlen(name) && memcmp(v, name, len) == 0, "%.*s", (int)len, v);
+	v = native_field(buf, (size_t)n, "MESSAGE_ID", &len);
+	cr_expect(v && len == 32 && memcmp(v, JOURNAL_MESSAGE_ID_KILL, 32) == 0);
+	v = native_field(buf, (size_t)n, "SYSLOG_IDENTIFIER", &len);
+	cr_expect(v && len == 8 && memcmp(v, "oomguard", 8) == 0);
+	cr_expect_null(native_field(buf, (size_t)n, "CODE_FILE", &len), "the wrapper's location");
+	v = native_field(buf, (size_t)n, "MESSAGE", &len);
+	cr_assert_not_null(v);
+	cr_expect_null(memchr(v, '\n', len));
+	close(fd);
 }
