@@ -301,6 +301,19 @@ static void history_kernel_oom_event(struct loop *l, uint64_t kills)
 
 /* ---- tell ---------------------------------------------------------------- */
 
+/* The journal sink, set up at the first record that needs it (stderr is
+ * then what it will stay; a test may have set up a fake before). */
+static const struct journal_sink *loop_journal(struct loop *l)
+{
+	if (!l->journal.ready)
+		journal_sink_init(&l->journal, l->cfg->use_syslog);
+	return &l->journal;
+}
+
+/* The kill record goes to the journal with its fields, or else to stderr
+ * as one line (journal_kill); the top users follow as a line of their own.
+ * Both after the signal: a journal that is slow to take them delays no
+ * kill. */
 static void log_record(struct loop *l, const struct candidate *c, const struct proc_names *names,
 		       const char *verb, const struct decision *d,
 		       const struct kill_outcome *out)
@@ -316,12 +329,13 @@ static void log_record(struct loop *l, const struct candidate *c, const struct p
 		.spared = out ? out->spared : 0,
 		.trigger = l->trigger_text,
 	};
-	char line[1536];
+	char top[1536];
 
 	if (out)
 		k.escalation = decide_escalation_name(out->escalation);
-	log_notice("%s", report_format_kill(line, sizeof(line), &k));
-	log_notice("%s", report_format_top(line, sizeof(line), l->sel.top_mem, l->sel.n_top_mem));
+	report_format_top(top, sizeof(top), l->sel.top_mem, l->sel.n_top_mem);
+	journal_kill(loop_journal(l), &k, names->cgroup, top);
+	log_notice("%s", top);
 }
 
 static void maybe_report(struct loop *l, uint64_t now)
@@ -365,12 +379,16 @@ static void watch_kernel_oom(struct loop *l)
 	if (!l->s.have_vmstat || !l->s.vm.have_oom_kill)
 		return;
 	if (l->have_oom_kill && l->s.vm.oom_kill > l->last_oom_kill) {
-		log_err("the kernel's OOM killer ran %llu time(s) (oom_kill in /proc/vmstat is now %llu; "
-			"it also counts kills inside memory-limited cgroups); check the kernel log "
-			"(dmesg) for what it killed",
-			(unsigned long long)(l->s.vm.oom_kill - l->last_oom_kill),
-			(unsigned long long)l->s.vm.oom_kill);
-		history_kernel_oom_event(l, l->s.vm.oom_kill - l->last_oom_kill);
+		uint64_t kills = l->s.vm.oom_kill - l->last_oom_kill;
+		char line[320];
+
+		snprintf(line, sizeof(line),
+			 "the kernel's OOM killer ran %llu time(s) (oom_kill in /proc/vmstat is now "
+			 "%llu; it also counts kills inside memory-limited cgroups); check the kernel "
+			 "log (dmesg) for what it killed",
+			 (unsigned long long)kills, (unsigned long long)l->s.vm.oom_kill);
+		journal_kernel_oom(loop_journal(l), line, kills, l->s.vm.oom_kill);
+		history_kernel_oom_event(l, kills);
 		/* Also in --dryrun: this reports what the kernel did, not a kill
 		 * of ours. */
 		if (l->cfg->kernel_oom_hook) {

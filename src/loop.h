@@ -19,6 +19,7 @@
 #include "decide/warn.h"
 #include "parse/config.h"
 #include "tell/history.h"
+#include "tell/journal.h"
 #include "tell/metrics.h"
 #include "tell/notify.h"
 #include "types.h"
@@ -37,6 +38,7 @@ struct loop {
 	struct hooks hooks;
 	struct notify notify;
 	struct metrics metrics;
+	struct journal_sink journal;	/* set up at the first record (loop.c loop_journal) */
 	struct sample s;		/* the last sample */
 	struct decision last;		/* the last decision */
 	struct decision acting;		/* the one being carried out (act's re-check) */

@@ -18,7 +18,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "log.h"
+#include "loop.h"
 #include "tell/journal.h"
 #include "version.h"
 
@@ -586,4 +588,66 @@ Test(journal, the_native_protocol_carries_names_raw)
 	cr_assert_not_null(v);
 	cr_expect_null(memchr(v, '\n', len));
 	close(fd);
+}
+
+/* ---- the loop's records ----------------------------------------------------- */
+
+static struct loop loop;
+static struct procfs procfs = PROCFS_INIT;
+static struct config cfg;
+
+static char *copy_lowmem(void)
+{
+	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
+	char cmd[2048];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/lowmem/.' '%s'", getenv("OOMGUARD_FIXTURES"), dir);
+	cr_assert_eq(system(cmd), 0);
+	fixture_puts(dir, "vmstat", "pswpin 0\npswpout 0\noom_kill 3\n");
+	return dir;
+}
+
+/* A --dryrun tick on the lowmem tree: the "would kill" record reaches the
+ * sink with its fields, and stderr has the top users' line but not the
+ * record. */
+Test(journal, the_loop_sends_its_kill_record_to_the_journal_only)
+{
+	char *dir = copy_lowmem();
+	struct fake_sink f;
+	char out[8192];
+	const struct fake_entry *e = &f.e[0];
+
+	cfg = fixture_config((const char *const[]){ "--dryrun", "-r", "0", NULL });
+	cfg.procfs_path = dir;
+	cr_assert_eq(procfs_open(&procfs, dir), 0);
+	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
+	loop.journal = fake_sink_of(&f, 0);
+	capture_stderr();
+	cr_assert_eq(loop_tick(&loop, 1000), 0);
+	captured(out, sizeof(out));
+	cr_assert_eq(f.calls, 1, "%s", out);
+	cr_expect_str_eq(e->field[1], "MESSAGE_ID=" JOURNAL_MESSAGE_ID_KILL);
+	cr_expect_eq(strncmp(e->field[0], "MESSAGE=would kill pid=4242 ", 28), 0, "%s",
+		     e->field[0]);
+	cr_expect_str_eq(e->field[4], "OOMGUARD_PID=4242");
+	cr_expect_not_null(strstr(out, "top memory users:"), "%s", out);
+	cr_expect_null(strstr(out, "would kill pid="), "the record is on stderr too: %s", out);
+
+	/* The kernel's killer ran 2 more times. */
+	fixture_puts(dir, "vmstat", "pswpin 0\npswpout 0\noom_kill 5\n");
+	fixture_puts(dir, "meminfo", "MemTotal: 2015232 kB\nMemFree: 1500000 kB\n"
+		     "MemAvailable: 1500000 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n");
+	capture_stderr();
+	cr_assert_eq(loop_tick(&loop, 20000), 0);
+	captured(out, sizeof(out));
+	cr_assert_eq(f.calls, 2, "%s", out);
+	cr_expect_str_eq(f.e[1].field[1], "MESSAGE_ID=" JOURNAL_MESSAGE_ID_KERNEL_OOM);
+	cr_expect_str_eq(f.e[1].field[4], "OOMGUARD_KILLS=2");
+	cr_expect_null(strstr(out, "OOM killer ran"), "also on stderr: %s", out);
+
+	loop_close(&loop);
+	procfs_close(&procfs);
+	config_free(&cfg);
+	fixture_destroy(dir);
 }
