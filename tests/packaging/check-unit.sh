@@ -3,6 +3,9 @@
 # need not be PID 1):
 #   - systemd-analyze verify accepts it (ExecStart pointed at the binary just
 #     built, since /usr/bin/oomguard need not exist here);
+#   - its lines are tagged oomguard (SyslogIdentifier=): ExecStart= runs
+#     /bin/sh, after which systemd would otherwise name them "sh", and
+#     `journalctl -t oomguard` would find nothing;
 #   - systemd-analyze security --offline=true rates its exposure below
 #     MAX_EXPOSURE (2.0; the unit's comment records 0.9 with systemd 252),
 #     and below earlyoom's unit when that is installed.
@@ -55,6 +58,18 @@ if grep -q . verify.log; then
 	exit 1
 fi
 echo "ok: systemd-analyze verify accepts oomguard.service"
+
+# The value in force: the last SyslogIdentifier= of [Service] (a later one
+# overrides an earlier one; verify above has checked the syntax).
+ident=$(awk '/^\[/ { service = ($0 == "[Service]") }
+	service && /^SyslogIdentifier=/ { v = substr($0, 18) }
+	END { print v }' oomguard.service)
+if [ "$ident" != oomguard ]; then
+	echo "FAIL: SyslogIdentifier= is '${ident}', not oomguard: the journal would tag the lines" \
+		"after ExecStart=, $(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' oomguard.service)"
+	exit 1
+fi
+echo "ok: SyslogIdentifier=oomguard (journalctl -t oomguard)"
 
 exposure() {
 	systemd-analyze security --offline=true --no-pager "$1" 2>&1 |
