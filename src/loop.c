@@ -434,6 +434,7 @@ static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 	struct proc_names names = { .unit = "" };
 	char why[256], now_text[768], victim[1024], name[PIDINFO_COMM_MAX * 4 + 1];
 	char unit[sizeof(names.unit) * 4 + 1];
+	char line[sizeof(why) + sizeof(victim) + sizeof(now_text) + 64];
 
 	l->warn_max_kib = warn_mem_max_kib(l->cfg, &d->floors, l->s.mi.mem_total_kib);
 	if (!v.warn)
@@ -452,10 +453,14 @@ static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 			 c->kernel_score, (unsigned long long)c->proc.rss_kib,
 			 (unsigned long long)c->proc.swap_kib);
 	}
-	log_warn("memory is running out: reason=%s %s; %s; now %s", decide_reason_name(v.reason),
-		 why, victim, now_text);
-	/* LEAD: history_warning(...) and journal_warning(...) go here, with v,
-	 * c (NULL: no candidate) and names. */
+	snprintf(line, sizeof(line), "memory is running out: reason=%s %s; %s; now %s",
+		 decide_reason_name(v.reason), why, victim, now_text);
+	journal_warning(loop_journal(l), &(struct journal_warning_info){
+		.message = line, .reason = v.reason, .trigger = why,
+		.mem_available_kib = l->s.mi.mem_available_kib, .swap_free_kib = d->cap.swap_free_kib,
+		.first = c, .unit = names.unit, .cgroup = names.cgroup });
+	/* LEAD: history_warning(...) goes here, with v, c (NULL: no candidate)
+	 * and names. */
 	if (!l->cfg->warn_hook)
 		return;
 	warn_figures(l, d, &fig);

@@ -95,6 +95,11 @@ static char *captured(char *buf, size_t size)
 	return buf;
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 static unsigned count(const char *haystack, const char *needle)
 {
 	unsigned n = 0;
@@ -645,6 +650,56 @@ Test(journal, the_loop_sends_its_kill_record_to_the_journal_only)
 	cr_expect_str_eq(f.e[1].field[1], "MESSAGE_ID=" JOURNAL_MESSAGE_ID_KERNEL_OOM);
 	cr_expect_str_eq(f.e[1].field[4], "OOMGUARD_KILLS=2");
 	cr_expect_null(strstr(out, "OOM killer ran"), "also on stderr: %s", out);
+
+	loop_close(&loop);
+	procfs_close(&procfs);
+	config_free(&cfg);
+	fixture_destroy(dir);
+}
+
+/* Replace the value of key in DIR/meminfo, keeping the kernel's layout. */
+static void set_meminfo(const char *dir, const char *key, unsigned long kib)
+{
+	char cmd[1400];
+
+	snprintf(cmd, sizeof(cmd), "sed -i 's/^%s: *[0-9]* kB$/%s:%*lu kB/' '%s/meminfo'", key, key,
+		 (int)(15 - strlen(key) + 1), kib, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* Between the warning level and the term floor (as tests/cli/test_warning.c
+ * sets it up): the warning reaches the sink with the would-be victim, and
+ * its line is not also on stderr. */
+Test(journal, the_loops_warning_goes_to_the_journal_only)
+{
+	char *dir = copy_lowmem();
+	struct fake_sink f;
+	char out[8192];
+	const struct fake_entry *e = &f.e[0];
+
+	set_meminfo(dir, "MemAvailable", 270000);
+	set_meminfo(dir, "AnonPages", 1500000);
+	set_meminfo(dir, "SwapFree", 150000);
+	cfg = fixture_config((const char *const[]){ "--dryrun", "-r", "0", NULL });
+	cfg.procfs_path = dir;
+	cr_assert_eq(procfs_open(&procfs, dir), 0);
+	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
+	loop.journal = fake_sink_of(&f, 0);
+	capture_stderr();
+	cr_assert_eq(loop_tick(&loop, 1000), 0);
+	captured(out, sizeof(out));
+	cr_assert_eq(f.calls, 1, "%s", out);
+	cr_expect(starts_with(e->field[0], "MESSAGE=memory is running out: reason=warn-memory "),
+		  "%s", e->field[0]);
+	cr_expect_str_eq(e->field[1], "MESSAGE_ID=" JOURNAL_MESSAGE_ID_WARNING);
+	cr_expect_str_eq(e->field[4], "OOMGUARD_MEM_AVAILABLE_KIB=270000");
+	cr_expect_str_eq(e->field[5], "OOMGUARD_SWAP_FREE_KIB=150000");
+	cr_expect_str_eq(e->field[6], "OOMGUARD_REASON=warn-memory");
+	cr_expect(starts_with(e->field[7], "OOMGUARD_TRIGGER=MemAvailable 15.25% "), "%s",
+		  e->field[7]);
+	cr_expect_str_eq(e->field[8], "OOMGUARD_PID=4242");
+	cr_expect_str_eq(e->field[9], "OOMGUARD_NAME=leaky app");
+	cr_expect_null(strstr(out, "memory is running out"), "also on stderr: %s", out);
 
 	loop_close(&loop);
 	procfs_close(&procfs);
