@@ -97,12 +97,15 @@ static int add_process(struct journal_entry *e, const struct candidate *c, const
 	       add_fmt(e, "OOMGUARD_OOM_SCORE", "%ld", c->kernel_score);
 }
 
-/* The record's verb as one word: "killed", "would-kill", "failed-to-kill". */
+/* The record's verb as one word: "killed" and "failed" as the history's
+ * outcome has them, and --dryrun's "would-kill". */
 static int add_outcome(struct journal_entry *e, const char *verb)
 {
 	char word[32];
 	size_t i;
 
+	if (strcmp(verb, "failed to kill") == 0)
+		return add_str(e, "OOMGUARD_OUTCOME", "failed");
 	for (i = 0; verb[i] && i < sizeof(word) - 1; i++)
 		word[i] = verb[i] == ' ' ? '-' : verb[i];
 	word[i] = '\0';
