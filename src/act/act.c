@@ -159,6 +159,8 @@ static void step_signalled(void *step_data, int sig)
 {
 	const struct act_step *st = step_data;
 
+	if (st->cb->signalled)
+		st->cb->signalled(st->cb->userdata, sig);
 	log_notice("sending %s to pid=%d name=\"%s\" reason=%s", sig == SIGKILL ? "SIGKILL" : "SIGTERM",
 		   (int)st->c->proc.pid, st->name, decide_reason_name(st->now->reason));
 }

@@ -47,6 +47,10 @@ struct act_callbacks {
 	 * loop can record the kill before it happens. NULL: not called. */
 	void (*pinned)(void *userdata, const struct candidate *c, const struct proc_names *names,
 		       const struct decision *d, int signal);
+	/* The first signal went out (after the words of pinned: the loop
+	 * flushes its record then, so that a slow disk never delays the
+	 * signal). NULL: not called. */
+	void (*signalled)(void *userdata, int signal);
 	void *userdata;
 };
 

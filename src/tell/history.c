@@ -181,10 +181,10 @@ static void rotate(struct history *h)
 	h->size = 0;
 }
 
-/* Format h->e and append it, with an fdatasync: the line is on disk
- * before the signal it announces. A short write (a full disk) is cut off
- * again, so that no half line stays. Returns 0 or -errno (said). */
-static int append(struct history *h, bool may_rotate)
+/* Format h->e and append it in one write(2), then, with sync, fdatasync
+ * it. A short write (a full disk) is cut off again, so that no half line
+ * stays. Returns 0 or -errno (said). */
+static int append(struct history *h, bool may_rotate, bool sync)
 {
 	long n = histline_format(h->line, sizeof(h->line), &h->e, false);
 	int fd;
@@ -213,10 +213,21 @@ static int append(struct history *h, bool may_rotate)
 	}
 	h->size += (uint64_t)n;
 	h->seq = h->e.seq;
+	return sync ? history_flush(h) : 0;
+}
+
+int history_flush(struct history *h)
+{
+	if (!h->on)
+		return -EBADF;
 	/* fdatasync: the data and the new length, without the times that
 	 * fsync would write as well. */
-	if (fdatasync(fd) < 0)
-		log_warn("history: fdatasync %s: %s", file_names[h->cur], strerror(errno));
+	if (fdatasync(h->fd[h->cur]) < 0) {
+		int r = -errno;
+
+		log_warn("history: fdatasync %s: %s", file_names[h->cur], strerror(-r));
+		return r;
+	}
 	return 0;
 }
 
@@ -262,7 +273,8 @@ uint64_t history_kill(struct history *h, const struct history_kill *k)
 	e->mem_available_kib = k->mem_available_kib;
 	e->swap_free_kib = k->swap_free_kib;
 	copy_top(e, k->top, NULL, k->n_top);
-	return append(h, true) == 0 ? h->seq : 0;
+	/* Written now, flushed once the signal is out (history_flush). */
+	return append(h, true, false) == 0 ? h->seq : 0;
 }
 
 int history_outcome(struct history *h, uint64_t kill_seq, const struct history_outcome *o)
@@ -281,7 +293,7 @@ int history_outcome(struct history *h, uint64_t kill_seq, const struct history_o
 	e->spared = o->spared;
 	e->have_gained = o->have_gained;
 	e->gained_kib = o->gained_kib;
-	return append(h, false);
+	return append(h, false, true);
 }
 
 int history_kernel_oom(struct history *h, const struct kernel_oom_event *ev,
@@ -297,7 +309,7 @@ int history_kernel_oom(struct history *h, const struct kernel_oom_event *ev,
 	e->mem_available_kib = mem_available_kib;
 	e->swap_free_kib = swap_free_kib;
 	copy_top(e, top, gone, n_top);
-	return append(h, true);
+	return append(h, true, true);
 }
 
 int history_warning(struct history *h, enum reason reason, uint64_t mem_available_kib,
@@ -313,5 +325,7 @@ int history_warning(struct history *h, enum reason reason, uint64_t mem_availabl
 	e->swap_free_kib = swap_free_kib;
 	e->pid = pid;
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
-	return append(h, true);
+	/* Not flushed: a warning comes while memory runs short, and a flush
+	 * on a disk busy with swap would hold up the loop's next look. */
+	return append(h, true, false);
 }

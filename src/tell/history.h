@@ -79,10 +79,19 @@ int history_open(struct history *h, const char *dir, const char *boot);
 /* Close the files; safe on a history never opened. */
 void history_close(struct history *h);
 
-/* Append the kill line, before the first signal. Returns its sequence
- * number, or 0 when nothing was written (history off, or the write failed:
- * said in a warning). */
+/* Append the kill line, before the first signal, in one write(2): from
+ * then on it survives oomguard itself. It is not flushed to disk here: on
+ * a machine short of memory the disk is often busy with swap, and an
+ * fdatasync there can take seconds that the victim's memory would cost.
+ * Call history_flush() right after the signal went out. Returns its
+ * sequence number, or 0 when nothing was written (history off, or the
+ * write failed: said in a warning). */
 uint64_t history_kill(struct history *h, const struct history_kill *k);
+
+/* fdatasync the current file: the kill line is on disk. Outcome and
+ * kernel-oom lines are flushed as they are written. Returns 0 or -errno
+ * (said in a warning; -EBADF when the history is off). */
+int history_flush(struct history *h);
 
 /* Append the outcome of the kill line kill_seq. Returns 0 or -errno. */
 int history_outcome(struct history *h, uint64_t kill_seq, const struct history_outcome *o);
