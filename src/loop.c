@@ -12,6 +12,8 @@
 #include "decide/policy.h"
 #include "log.h"
 #include "tell/report.h"
+#include "acquire/oomwatch.h"
+#include "parse/memevents.h"
 
 /* While a pressure source is watched (its trigger fired, or a window was at
  * or above the threshold), tick this often, as lmkd does after an event:
@@ -50,6 +52,12 @@
 static bool report_due(const struct loop *l, uint64_t now)
 {
 	return l->cfg->once || (l->cfg->report_ms && now >= l->next_report_ms);
+}
+
+/* MemAvailable plus free swap, as the last decision counted it. */
+static uint64_t free_kib(const struct loop *l)
+{
+	return l->s.mi.mem_available_kib + l->last.cap.swap_free_kib;
 }
 
 /* ---- acquire ------------------------------------------------------------- */
@@ -172,12 +180,17 @@ static enum escalation escalate(void *userdata)
 
 /* ---- history (tell/history.h) ------------------------------------------ */
 
-/* How old the top memory users a kernel-OOM line lists may be: a scan of
- * every process this often while the history is on (~6 a minute; see
- * tests/bench for its cost). Only low memory makes the loop scan anyway,
- * and a memory-limited cgroup's kill happens while global memory is
- * plentiful. */
+/* How old the top memory users a kernel-OOM line lists may be. Only low
+ * memory makes the loop scan anyway, and a memory-limited cgroup's kill
+ * happens while global memory is plentiful, so the history keeps a list of
+ * its own: a scan of every process (some 23 us a process: 3 ms for 124,
+ * 46 ms for 2,000) at most every TOP_REFRESH_MS, and only when MemAvailable
+ * plus free swap moved by TOP_MOVE_PCT of MemTotal since the last one,
+ * which is what a process growing towards a kill does; otherwise every
+ * TOP_REFRESH_MAX_MS. An idle machine thus scans once a minute. */
 #define TOP_REFRESH_MS 10000
+#define TOP_REFRESH_MAX_MS 60000
+#define TOP_MOVE_PCT 1
 
 /* Open the history at start-up, as root, before privileges are dropped;
  * with --dryrun nothing is written (nor is the directory created). */
@@ -232,6 +245,17 @@ static void history_pinned(void *userdata, const struct candidate *c,
 	l->history_kill_seq = history_kill(&l->history, &k);
 }
 
+/* act's word that the first signal went out: the kill line, written
+ * before it, goes to disk now. */
+static void history_signalled(void *userdata, int signal)
+{
+	struct loop *l = userdata;
+
+	(void)signal;
+	if (l->history_kill_seq)
+		history_flush(&l->history);
+}
+
 /* After act_carry_out (and note_kill's fresh sample): the outcome line of
  * the kill line written last, if any. */
 static void history_record_outcome(struct loop *l, const struct act_result *res)
@@ -263,11 +287,17 @@ static void history_record_outcome(struct loop *l, const struct act_result *res)
  * on: a scan that reads no cmdline or cgroup. */
 static void keep_top_users(struct loop *l, uint64_t now)
 {
-	uint64_t totalpages;
+	uint64_t totalpages, was = l->top_free_kib, is = free_kib(l);
+	uint64_t moved = is > was ? is - was : was - is;
 
 	if (!l->history.on || now < l->next_top_ms)
 		return;
+	if (moved * 100 < l->s.mi.mem_total_kib * TOP_MOVE_PCT && l->top_scan_ms &&
+	    now - l->top_scan_ms < TOP_REFRESH_MAX_MS)
+		return;
 	l->next_top_ms = now + TOP_REFRESH_MS;
+	l->top_scan_ms = now;
+	l->top_free_kib = is;
 	totalpages = badness_totalpages(l->s.mi.mem_total_kib, l->s.mi.swap_total_kib,
 					l->page_kib);
 	l->scan.want_cmdline = l->scan.want_cgroup = false;
@@ -279,9 +309,8 @@ static void keep_top_users(struct loop *l, uint64_t now)
 /* The kernel's killer ran kills times since the last sample: a kernel-oom
  * line with the top users of the last refresh, those gone since marked
  * (the likely victims: same pid and start time no longer there). */
-static void history_kernel_oom_event(struct loop *l, uint64_t kills)
+static void history_kernel_oom_event(struct loop *l, const struct kernel_oom_event *ev)
 {
-	struct kernel_oom_event ev = { .kills = kills, .global_kills = kills };
 	const struct selection *t = &l->top_sel;
 	bool gone[SELECT_TOP_MEM] = { false };
 
@@ -293,10 +322,11 @@ static void history_kernel_oom_event(struct loop *l, uint64_t kills)
 		gone[i] = victim_read_stat(&l->act.kill, t->top_mem[i].pid, &now) == -ESRCH ||
 			  now.starttime != t->top_mem[i].starttime;
 	}
-	history_kernel_oom(&l->history, &ev, t->top_mem, gone, t->n_top_mem,
+	history_kernel_oom(&l->history, ev, t->top_mem, gone, t->n_top_mem,
 			   l->s.mi.mem_available_kib, history_free_swap_kib(l));
 	/* What is left now is the list for the next one. */
 	l->next_top_ms = 0;
+	l->top_scan_ms = 0;
 }
 
 /* ---- tell ---------------------------------------------------------------- */
@@ -374,28 +404,84 @@ static void maybe_write_metrics(struct loop *l, uint64_t now)
 
 /* The kernel's own OOM killer ran: it should never, since we act first.
  * Say so loudly; the operator may want to plan a reboot. */
+/* Where the kernel's killer struck since the last walk of the cgroup tree,
+ * in words: "globally (the machine ran out of memory)", "inside the
+ * memory-limited cgroup /box (1 kill)", both, or unknown without a tree. */
+static void describe_kernel_oom(char *buf, size_t len, const struct kernel_oom_event *ev)
+{
+	size_t o = 0;
+	int n;
+
+	if (!ev->cgroups_known) {
+		snprintf(buf, len, "globally or inside a memory-limited cgroup (no cgroup v2 tree "
+			 "to tell which)");
+		return;
+	}
+	buf[0] = '\0';
+	if (ev->global_kills) {
+		n = snprintf(buf, len, "%llu globally (the machine ran out of memory)",
+			     (unsigned long long)ev->global_kills);
+		o = n > 0 && (size_t)n < len ? (size_t)n : len - 1;
+	}
+	for (unsigned i = 0; i < ev->n_cgroups && o + 1 < len; i++) {
+		char path[MEMCG_PATH_MAX * 4 + 1];
+
+		n = snprintf(buf + o, len - o, "%s%llu inside the memory-limited cgroup %s",
+			     o ? ", " : "", (unsigned long long)ev->cgroup[i].kills,
+			     log_escape(path, sizeof(path), ev->cgroup[i].path));
+		o += n > 0 && (size_t)n < len - o ? (size_t)n : len - 1 - o;
+	}
+}
+
+/* The kernel's own OOM killer ran: it should never, since we act first.
+ * Say so loudly, with where it struck (a memory-limited cgroup's kill is
+ * one no system-wide view can prevent), in the log or journal, the history
+ * and the hook; the operator may want to plan a reboot. */
+static void report_kernel_oom(struct loop *l, const struct kernel_oom_event *ev)
+{
+	char where[512], line[768];
+
+	describe_kernel_oom(where, sizeof(where), ev);
+	snprintf(line, sizeof(line),
+		 "the kernel's OOM killer ran %llu time(s) (oom_kill in /proc/vmstat is now %llu): "
+		 "%s; check the kernel log (dmesg) for what it killed",
+		 (unsigned long long)ev->kills, (unsigned long long)l->s.vm.oom_kill, where);
+	journal_kernel_oom(loop_journal(l), line, ev, l->s.vm.oom_kill);
+	history_kernel_oom_event(l, ev);
+	/* Also in --dryrun: this reports what the kernel did, not a kill of
+	 * ours. */
+	if (l->cfg->kernel_oom_hook) {
+		struct hook_info info = {
+			.event = HOOK_KERNEL_OOM,
+			.reason = decide_reason_name(REASON_KERNEL_OOM),
+			.cgroup = ev->n_cgroups ? ev->cgroup[0].path : NULL,
+		};
+
+		hook_run(&l->hooks, l->cfg->kernel_oom_hook, &info, NULL);
+	}
+}
+
+/* Watch /proc/vmstat's oom_kill; when it moved, walk the cgroup tree to
+ * tell global kills from memory-cgroup ones. */
 static void watch_kernel_oom(struct loop *l)
 {
 	if (!l->s.have_vmstat || !l->s.vm.have_oom_kill)
 		return;
 	if (l->have_oom_kill && l->s.vm.oom_kill > l->last_oom_kill) {
 		uint64_t kills = l->s.vm.oom_kill - l->last_oom_kill;
-		char line[320];
+		/* A kill that the last walk saw before vmstat did was told
+		 * then. */
+		uint64_t told = l->oom_told_ahead < kills ? l->oom_told_ahead : kills;
+		struct kernel_oom_event ev;
 
-		snprintf(line, sizeof(line),
-			 "the kernel's OOM killer ran %llu time(s) (oom_kill in /proc/vmstat is now "
-			 "%llu; it also counts kills inside memory-limited cgroups); check the kernel "
-			 "log (dmesg) for what it killed",
-			 (unsigned long long)kills, (unsigned long long)l->s.vm.oom_kill);
-		journal_kernel_oom(loop_journal(l), line, kills, l->s.vm.oom_kill);
-		history_kernel_oom_event(l, kills);
-		/* Also in --dryrun: this reports what the kernel did, not a kill
-		 * of ours. */
-		if (l->cfg->kernel_oom_hook) {
-			struct hook_info info = { .event = HOOK_KERNEL_OOM };
-
-			hook_run(&l->hooks, l->cfg->kernel_oom_hook, &info, NULL);
-		}
+		kills -= told;
+		l->oom_told_ahead -= told;
+		oomwatch_walk(l->act.kill.cgroup_root_fd, &l->oom_walk);
+		memevents_diff(&l->oom_cgroups, &l->oom_walk, kills, &ev);
+		l->oom_told_ahead += ev.kills - kills;
+		l->oom_cgroups = l->oom_walk;
+		if (ev.kills)
+			report_kernel_oom(l, &ev);
 	}
 	l->last_oom_kill = l->s.vm.oom_kill;
 	l->have_oom_kill = true;
@@ -459,8 +545,8 @@ static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 		.message = line, .reason = v.reason, .trigger = why,
 		.mem_available_kib = l->s.mi.mem_available_kib, .swap_free_kib = d->cap.swap_free_kib,
 		.first = c, .unit = names.unit, .cgroup = names.cgroup });
-	/* LEAD: history_warning(...) goes here, with v, c (NULL: no candidate)
-	 * and names. */
+	history_warning(&l->history, v.reason, l->s.mi.mem_available_kib, d->cap.swap_free_kib,
+			c ? c->proc.pid : 0, c ? c->proc.comm : NULL);
 	if (!l->cfg->warn_hook)
 		return;
 	warn_figures(l, d, &fig);
@@ -509,11 +595,6 @@ static void note_kill(struct loop *l, const struct candidate *victim)
 			"held by tmpfs, shm or the kernel, which no kill frees?): oomguard holds off "
 			"for %u s; the kernel's OOM killer is still there", DECIDE_FUTILE_KILLS,
 			DECIDE_KILL_GAIN_MIN_PCT, DECIDE_BACKOFF_MS / 1000);
-}
-
-static uint64_t free_kib(const struct loop *l)
-{
-	return l->s.mi.mem_available_kib + l->last.cap.swap_free_kib;
 }
 
 /* The scan found nothing to kill at now: remember what it saw. */
@@ -573,7 +654,8 @@ static void refused(struct loop *l, uint64_t now)
 static void shortage(struct loop *l, const struct decision *d, uint64_t now)
 {
 	const struct act_callbacks cb = { .recheck = recheck, .escalate = escalate,
-					  .pinned = history_pinned, .userdata = l };
+					  .pinned = history_pinned, .signalled = history_signalled,
+					  .userdata = l };
 	struct act_result res;
 
 	if (!rescan_due(l, now))
@@ -742,6 +824,9 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 	r = kill_init(&l->act.kill, procfs, NULL);
 	if (r < 0)
 		return r;
+	/* Which cgroups had OOM kills before we started: a kernel kill is
+	 * placed by what grew since. */
+	oomwatch_walk(l->act.kill.cgroup_root_fd, &l->oom_cgroups);
 	if (cfg->pre_kill)
 		hook_check(cfg->pre_kill, "--pre-kill");
 	if (cfg->post_kill)

@@ -70,12 +70,20 @@ struct loop {
 	/* The kill history (tell/history.h): off with --dryrun or when the
 	 * state directory cannot be used. */
 	struct history history;
+	/* The memory-limited cgroups that had OOM kills, at the last walk
+	 * (acquire/oomwatch.h), a scratch table for the next, and kills the
+	 * walk saw before /proc/vmstat did (told already). */
+	struct memcg_oom_table oom_cgroups;
+	struct memcg_oom_table oom_walk;
+	uint64_t oom_told_ahead;
 	uint64_t history_kill_seq;	/* the kill line whose outcome is due; 0: none */
 	/* The top memory users at the last refresh (at most every
 	 * TOP_REFRESH_MS while the history is on), for a kernel-OOM line:
 	 * the kernel's victim was among them. */
 	struct selection top_sel;
 	uint64_t next_top_ms;
+	uint64_t top_scan_ms;		/* when it was last refreshed; 0: never */
+	uint64_t top_free_kib;		/* MemAvailable + free swap then */
 };
 
 /* Open every descriptor the loop keeps (meminfo, vmstat, swaps, zram, the

@@ -217,6 +217,7 @@ enum reason {
 	 * that arrays indexed by a kill's reason keep their size. */
 	REASON_WARN_MEMORY,		/* memory and swap at or below the warning levels */
 	REASON_WARN_PRESSURE,		/* stalled at --warn-psi for --psi-duration */
+	REASON_KERNEL_OOM,		/* not ours: the kernel's own OOM killer ran */
 };
 
 /* Why a SIGTERM was followed by SIGKILL. */

@@ -21,6 +21,7 @@ const char *decide_reason_name(enum reason reason)
 	case REASON_PRESSURE: return "pressure";
 	case REASON_WARN_MEMORY: return "warn-memory";
 	case REASON_WARN_PRESSURE: return "warn-pressure";
+	case REASON_KERNEL_OOM: return "kernel-oom";
 	}
 	return "?";
 }

@@ -144,13 +144,20 @@ int journal_build_kill(struct journal_entry *e, const struct report_kill *k, con
 	return built(r);
 }
 
-int journal_build_kernel_oom(struct journal_entry *e, const char *message, uint64_t kills,
-			     uint64_t oom_kill)
+int journal_build_kernel_oom(struct journal_entry *e, const char *message,
+			     const struct kernel_oom_event *ev, uint64_t oom_kill)
 {
 	int r = add_head(e, message, JOURNAL_MESSAGE_ID_KERNEL_OOM, LOG_ERR);
 
-	r |= add_fmt(e, "OOMGUARD_KILLS", "%llu", (unsigned long long)kills);
+	r |= add_str(e, "OOMGUARD_REASON", decide_reason_name(REASON_KERNEL_OOM));
+	r |= add_fmt(e, "OOMGUARD_KILLS", "%llu", (unsigned long long)ev->kills);
 	r |= add_fmt(e, "OOMGUARD_OOM_KILL", "%llu", (unsigned long long)oom_kill);
+	if (ev->cgroups_known) {
+		r |= add_fmt(e, "OOMGUARD_GLOBAL_KILLS", "%llu", (unsigned long long)ev->global_kills);
+		/* A field may repeat in the journal: one per cgroup. */
+		for (unsigned i = 0; i < ev->n_cgroups; i++)
+			r |= add_str(e, "OOMGUARD_CGROUP", ev->cgroup[i].path);
+	}
 	return built(r);
 }
 
@@ -269,12 +276,12 @@ bool journal_kill(const struct journal_sink *s, const struct report_kill *k, con
 	return journal_emit(s, &e, LOG_NOTICE);
 }
 
-bool journal_kernel_oom(const struct journal_sink *s, const char *message, uint64_t kills,
-			uint64_t oom_kill)
+bool journal_kernel_oom(const struct journal_sink *s, const char *message,
+			const struct kernel_oom_event *ev, uint64_t oom_kill)
 {
 	struct journal_entry e;
 
-	journal_build_kernel_oom(&e, message, kills, oom_kill);
+	journal_build_kernel_oom(&e, message, ev, oom_kill);
 	return journal_emit(s, &e, LOG_ERR);
 }
 

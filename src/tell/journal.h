@@ -73,11 +73,13 @@ int journal_build_kill(struct journal_entry *e, const struct report_kill *k, con
 		       const char *top);
 
 /* The kernel's OOM killer ran: MESSAGE (the loop's line), MESSAGE_ID,
- * PRIORITY=3, SYSLOG_IDENTIFIER, OOMGUARD_KILLS (kills since the last
- * sample) and OOMGUARD_OOM_KILL (/proc/vmstat's oom_kill now). Returns 0 or
- * -ENOBUFS. */
-int journal_build_kernel_oom(struct journal_entry *e, const char *message, uint64_t kills,
-			     uint64_t oom_kill);
+ * PRIORITY=3, SYSLOG_IDENTIFIER, OOMGUARD_REASON=kernel-oom,
+ * OOMGUARD_KILLS (kills since the last sample), OOMGUARD_OOM_KILL
+ * (/proc/vmstat's oom_kill now) and, when the cgroup tree was walked,
+ * OOMGUARD_GLOBAL_KILLS and one OOMGUARD_CGROUP per memory-limited cgroup
+ * the kernel killed in. Returns 0 or -ENOBUFS. */
+int journal_build_kernel_oom(struct journal_entry *e, const char *message,
+			     const struct kernel_oom_event *ev, uint64_t oom_kill);
 
 /* A warning: MESSAGE, MESSAGE_ID, PRIORITY=4, SYSLOG_IDENTIFIER,
  * OOMGUARD_MEM_AVAILABLE_KIB, OOMGUARD_SWAP_FREE_KIB, OOMGUARD_REASON and
@@ -114,8 +116,8 @@ bool journal_kill(const struct journal_sink *s, const struct report_kill *k, con
 
 /* Build and emit a kernel-OOM event. Returns true when the journal took
  * it. */
-bool journal_kernel_oom(const struct journal_sink *s, const char *message, uint64_t kills,
-			uint64_t oom_kill);
+bool journal_kernel_oom(const struct journal_sink *s, const char *message,
+			const struct kernel_oom_event *ev, uint64_t oom_kill);
 
 /* Build and emit a warning, at LOG_WARNING. Returns true when the journal
  * took it. */

@@ -24,6 +24,9 @@
 #include "tell/journal.h"
 #include "version.h"
 
+/* One global kill, for the tests of the sink. */
+static const struct kernel_oom_event one_kill = { .kills = 1, .global_kills = 1 };
+
 /* ---- a fake sink: keeps copies of what it was sent ------------------------ */
 
 #define FAKE_ENTRIES 8
@@ -306,14 +309,42 @@ Test(journal, a_kernel_oom_event_has_its_own_id_and_counts)
 {
 	struct journal_entry e;
 
-	cr_assert_eq(journal_build_kernel_oom(&e, "the kernel's OOM killer ran 2 time(s)", 2, 7), 0);
+	struct kernel_oom_event ev = { .kills = 2, .global_kills = 2 };
+
+	cr_assert_eq(journal_build_kernel_oom(&e, "the kernel's OOM killer ran 2 time(s)", &ev, 7), 0);
 	expect_fields(&e, (const char *const[]){
 		"MESSAGE=the kernel's OOM killer ran 2 time(s)",
 		"MESSAGE_ID=c0fc73d2c5714e1bbccd9e8fb256849c",
 		"PRIORITY=3",
 		"SYSLOG_IDENTIFIER=oomguard",
+		"OOMGUARD_REASON=kernel-oom",
 		"OOMGUARD_KILLS=2",
 		"OOMGUARD_OOM_KILL=7",
+		NULL });
+}
+
+Test(journal, a_kernel_oom_event_names_each_cgroup_it_was_in)
+{
+	struct journal_entry e;
+	struct kernel_oom_event ev = { .kills = 3, .global_kills = 1, .cgroups_known = true,
+				       .n_cgroups = 2 };
+
+	snprintf(ev.cgroup[0].path, sizeof(ev.cgroup[0].path), "/box");
+	ev.cgroup[0].kills = 1;
+	snprintf(ev.cgroup[1].path, sizeof(ev.cgroup[1].path), "/system.slice/web.service");
+	ev.cgroup[1].kills = 1;
+	cr_assert_eq(journal_build_kernel_oom(&e, "m", &ev, 9), 0);
+	expect_fields(&e, (const char *const[]){
+		"MESSAGE=m",
+		"MESSAGE_ID=c0fc73d2c5714e1bbccd9e8fb256849c",
+		"PRIORITY=3",
+		"SYSLOG_IDENTIFIER=oomguard",
+		"OOMGUARD_REASON=kernel-oom",
+		"OOMGUARD_KILLS=3",
+		"OOMGUARD_OOM_KILL=9",
+		"OOMGUARD_GLOBAL_KILLS=1",
+		"OOMGUARD_CGROUP=/box",
+		"OOMGUARD_CGROUP=/system.slice/web.service",
 		NULL });
 }
 
@@ -463,7 +494,7 @@ Test(journal, without_the_journal_every_kind_is_its_stderr_line)
 
 	s.active = false;
 	capture_stderr();
-	cr_expect_not(journal_kernel_oom(&s, "the kernel's OOM killer ran", 1, 1));
+	cr_expect_not(journal_kernel_oom(&s, "the kernel's OOM killer ran", &one_kill, 1));
 	cr_expect_not(journal_warning(&s, &w));
 	cr_expect_not(journal_kill(NULL, &(struct report_kill){ .victim = &victim,
 		.verb = "would kill", .exited_ms = -1 }, NULL, NULL));
@@ -484,14 +515,14 @@ Test(journal, warnings_and_kernel_events_reach_the_sink_alone)
 
 	capture_stderr();
 	cr_expect(journal_warning(&s, &w));
-	cr_expect(journal_kernel_oom(&s, "the kernel's OOM killer ran", 1, 5));
+	cr_expect(journal_kernel_oom(&s, "the kernel's OOM killer ran", &one_kill, 5));
 	captured(out, sizeof(out));
 	cr_expect_str_eq(out, "");
 	cr_assert_eq(f.calls, 2);
 	cr_expect_str_eq(f.e[0].field[1], "MESSAGE_ID=" JOURNAL_MESSAGE_ID_WARNING);
 	cr_expect_str_eq(f.e[0].field[2], "PRIORITY=4");
 	cr_expect_str_eq(f.e[1].field[1], "MESSAGE_ID=" JOURNAL_MESSAGE_ID_KERNEL_OOM);
-	cr_expect_str_eq(f.e[1].field[5], "OOMGUARD_OOM_KILL=5");
+	cr_expect_str_eq(f.e[1].field[6], "OOMGUARD_OOM_KILL=5");
 }
 
 /* ---- the real sink, on the wire --------------------------------------------- */
@@ -648,7 +679,8 @@ Test(journal, the_loop_sends_its_kill_record_to_the_journal_only)
 	captured(out, sizeof(out));
 	cr_assert_eq(f.calls, 2, "%s", out);
 	cr_expect_str_eq(f.e[1].field[1], "MESSAGE_ID=" JOURNAL_MESSAGE_ID_KERNEL_OOM);
-	cr_expect_str_eq(f.e[1].field[4], "OOMGUARD_KILLS=2");
+	cr_expect_str_eq(f.e[1].field[4], "OOMGUARD_REASON=kernel-oom");
+	cr_expect_str_eq(f.e[1].field[5], "OOMGUARD_KILLS=2");
 	cr_expect_null(strstr(out, "OOM killer ran"), "also on stderr: %s", out);
 
 	loop_close(&loop);
