@@ -545,6 +545,7 @@ static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 		.message = line, .reason = v.reason, .trigger = why,
 		.mem_available_kib = l->s.mi.mem_available_kib, .swap_free_kib = d->cap.swap_free_kib,
 		.first = c, .unit = names.unit, .cgroup = names.cgroup });
+	metrics_count_warning(&l->metrics, v.reason);
 	history_warning(&l->history, v.reason, l->s.mi.mem_available_kib, d->cap.swap_free_kib,
 			c ? c->proc.pid : 0, c ? c->proc.comm : NULL);
 	if (!l->cfg->warn_hook)

@@ -52,6 +52,12 @@ void metrics_count_kill(struct metrics *m, enum reason reason, int sig, bool esc
 		m->escalations++;
 }
 
+void metrics_count_warning(struct metrics *m, enum reason reason)
+{
+	if (reason == REASON_WARN_MEMORY || reason == REASON_WARN_PRESSURE)
+		m->warnings[reason == REASON_WARN_PRESSURE]++;
+}
+
 long metrics_format(char *buf, size_t len, const struct sample *s, const struct capacity *cap,
 		    const struct metrics *m)
 {
@@ -107,6 +113,15 @@ long metrics_format(char *buf, size_t len, const struct sample *s, const struct 
 	}
 	r |= put(buf, len, &o, "oomguard_escalations_total",
 		 "SIGKILLs sent after a SIGTERM that was not enough.", "counter", "", m->escalations, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		char labels[64];
+
+		snprintf(labels, sizeof(labels), "{reason=\"%s\"}",
+			 decide_reason_name(i ? REASON_WARN_PRESSURE : REASON_WARN_MEMORY));
+		r |= put(buf, len, &o, "oomguard_warnings_total",
+			 i == 0 ? "Warnings that memory is running out (--warn-*), by reason." : NULL,
+			 i == 0 ? "counter" : NULL, labels, m->warnings[i], 0);
+	}
 	if (s->have_vmstat && s->vm.have_oom_kill)
 		r |= put(buf, len, &o, "oomguard_kernel_oom_kills_total",
 			 "The kernel's own OOM kills since boot (oom_kill in /proc/vmstat).", "counter",

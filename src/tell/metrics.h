@@ -23,6 +23,7 @@
 struct metrics {
 	uint64_t kills[METRICS_REASONS][2];	/* [reason][0: SIGTERM, 1: SIGKILL] */
 	uint64_t escalations;			/* SIGKILL after a SIGTERM */
+	uint64_t warnings[2];			/* warn-memory, warn-pressure */
 	unsigned interval_ms;			/* current poll interval */
 	/* The file (metrics_open): */
 	const char *path;			/* NULL: no --metrics-file */
@@ -36,6 +37,10 @@ struct metrics {
 /* Count one kill for reason whose last signal was sig (SIGTERM or SIGKILL),
  * escalated or not. */
 void metrics_count_kill(struct metrics *m, enum reason reason, int sig, bool escalated);
+
+/* Count one warning for reason (REASON_WARN_MEMORY or REASON_WARN_PRESSURE;
+ * others are not warnings and are not counted). */
+void metrics_count_warning(struct metrics *m, enum reason reason);
 
 /* Format the exposition for one sample (with its capacity) into buf.
  * Returns the length, or -ENOSPC when buf is too small. Pure. */

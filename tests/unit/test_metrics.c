@@ -334,3 +334,22 @@ Test(metrics, relative_name_is_in_the_working_directory)
 	cr_expect_str_eq(buf, TEXT);
 	cr_assert_eq(chdir("/"), 0);
 }
+
+/* Warnings are counted by the reason word the log, the history and the
+ * journal carry; a kill reason is no warning. */
+Test(metrics, warnings_are_counted_by_reason)
+{
+	static char buf[8192];
+	struct sample s = { 0 };
+	struct capacity cap = { 0 };
+	struct metrics m = { 0 };
+
+	metrics_count_warning(&m, REASON_WARN_MEMORY);
+	metrics_count_warning(&m, REASON_WARN_MEMORY);
+	metrics_count_warning(&m, REASON_WARN_PRESSURE);
+	metrics_count_warning(&m, REASON_FLOOR_TERM);
+	cr_assert_gt(metrics_format(buf, sizeof(buf), &s, &cap, &m), 0);
+	cr_expect_not_null(strstr(buf, "# TYPE oomguard_warnings_total counter\n"
+				       "oomguard_warnings_total{reason=\"warn-memory\"} 2\n"
+				       "oomguard_warnings_total{reason=\"warn-pressure\"} 1\n"), "%s", buf);
+}
