@@ -68,6 +68,45 @@ static void describe_floor(char *buf, size_t len, const char *what, const char *
 			 f->term_centi % 100, f->kill_centi / 100, f->kill_centi % 100, of);
 }
 
+/* One level of the warning: "20.00%" given, "twice the term floor" by
+ * default. */
+static const char *warn_level(char *buf, size_t len, bool set, uint32_t centi)
+{
+	if (!set)
+		snprintf(buf, len, "twice the term floor");
+	else
+		snprintf(buf, len, "%u.%02u%%", centi / 100, centi % 100);
+	return buf;
+}
+
+/* The warning before a kill, as the flags set it (the default levels
+ * follow the floors, sizes too, on every sample). */
+static void log_warn_levels(const struct config *cfg)
+{
+	char mem[32], swap[32], psi[96], levels[128];
+
+	if (cfg->warn_mem_set && cfg->warn_mem_centi == 0 && cfg->warn_psi_centi == 0) {
+		log_info("warning before a kill: off");
+		return;
+	}
+	if (cfg->warn_psi_centi)
+		snprintf(psi, sizeof(psi), "PSI %s stall at %u.%02u%% for %u.%u s",
+			 cfg->psi_metric == PSI_METRIC_SOME ? "some" : "full", cfg->warn_psi_centi / 100,
+			 cfg->warn_psi_centi % 100, cfg->psi_duration_ms / 1000,
+			 cfg->psi_duration_ms % 1000 / 100);
+	else
+		snprintf(psi, sizeof(psi), "no pressure warning");
+	if ((cfg->warn_mem_set && cfg->warn_mem_centi == 0) ||
+	    (cfg->warn_swap_set && cfg->warn_swap_centi == 0))
+		snprintf(levels, sizeof(levels), "no memory warning");
+	else
+		snprintf(levels, sizeof(levels), "MemAvailable at %s and SwapFree at %s",
+			 warn_level(mem, sizeof(mem), cfg->warn_mem_set, cfg->warn_mem_centi),
+			 warn_level(swap, sizeof(swap), cfg->warn_swap_set, cfg->warn_swap_centi));
+	log_info("warning before a kill: %s; %s%s%s", levels, psi,
+		 cfg->warn_hook ? "; --warn-hook " : "", cfg->warn_hook ? cfg->warn_hook : "");
+}
+
 static void log_start(const struct config *cfg)
 {
 	char mem[128], swap[96], psi[128], policy[1024];
@@ -85,6 +124,7 @@ static void log_start(const struct config *cfg)
 	log_notice("oomguard %s: SIGTERM/SIGKILL when %s and %s; %s%s", OOMGUARD_VERSION, mem, swap,
 		   psi, cfg->dryrun ? "; dry run: no signal will be sent" : "");
 	log_info("policy: %s", report_format_policy(policy, sizeof(policy), cfg));
+	log_warn_levels(cfg);
 }
 
 /* Open the procfs root and check what the flags need of it: a readable

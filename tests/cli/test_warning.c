@@ -113,3 +113,19 @@ Test(warning, a_level_at_the_term_floor_is_one_line_and_exit_1)
 	cr_expect(strstr(res.err, "--warn-mem: 10.00% is not above the term floor") != NULL, "%s",
 		  res.err);
 }
+
+/* Start-up says what the warning will be, as it says the floors. */
+Test(warning, start_up_says_the_levels)
+{
+	RUN(&res, "--dryrun", "--once", "--procfs", fixture("plenty"));
+	cr_expect(strstr(res.err, "warning before a kill: MemAvailable at twice the term floor and "
+			 "SwapFree at twice the term floor; PSI full stall at 10.00% for 1.0 s") != NULL,
+		  "%s", res.err);
+	RUN(&res, "--dryrun", "--once", "--warn-mem", "30", "--warn-psi", "0", "--procfs",
+	    fixture("plenty"));
+	cr_expect(strstr(res.err, "warning before a kill: MemAvailable at 30.00% and SwapFree at "
+			 "twice the term floor; no pressure warning") != NULL, "%s", res.err);
+	RUN(&res, "--dryrun", "--once", "--warn-mem", "0", "--warn-psi", "0", "--procfs",
+	    fixture("plenty"));
+	cr_expect(strstr(res.err, "warning before a kill: off") != NULL, "%s", res.err);
+}
