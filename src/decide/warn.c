@@ -1,6 +1,5 @@
 #include "decide/warn.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -154,23 +153,6 @@ struct warn_verdict warn_check(struct warn_state *st, const struct config *cfg,
 	return v;
 }
 
-static void append(char *buf, size_t len, size_t *o, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void append(char *buf, size_t len, size_t *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*o >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *o, len - *o, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*o += (size_t)n < len - *o ? (size_t)n : len - *o - 1;
-}
-
 const char *warn_describe(char *buf, size_t len, const struct warn_verdict *v,
 			  const struct sample *s, const struct decision *d,
 			  const struct config *cfg)
@@ -182,22 +164,22 @@ const char *warn_describe(char *buf, size_t len, const struct warn_verdict *v,
 
 	buf[0] = '\0';
 	if (v->reason == REASON_WARN_MEMORY) {
-		append(buf, len, &o, "MemAvailable %u.%02u%% (%llu KiB) <= warning level %u.%02u%% "
+		strutil_append(buf, len, &o, "MemAvailable %u.%02u%% (%llu KiB) <= warning level %u.%02u%% "
 		       "(%llu KiB)", CENTI(strutil_centi(s->mi.mem_available_kib, base)),
 		       (unsigned long long)s->mi.mem_available_kib,
 		       CENTI(strutil_centi(lv->mem_kib, base)), (unsigned long long)lv->mem_kib);
 		if (swap)
-			append(buf, len, &o, " and SwapFree %u.%02u%% (%llu KiB) <= %u.%02u%% "
+			strutil_append(buf, len, &o, " and SwapFree %u.%02u%% (%llu KiB) <= %u.%02u%% "
 			       "(%llu KiB)", CENTI(strutil_centi(d->cap.swap_free_kib, swap)),
 			       (unsigned long long)d->cap.swap_free_kib,
 			       CENTI(strutil_centi(lv->swap_kib, swap)),
 			       (unsigned long long)lv->swap_kib);
 		else
-			append(buf, len, &o, " and no swap");
+			strutil_append(buf, len, &o, " and no swap");
 	} else if (v->reason == REASON_WARN_PRESSURE) {
 		const struct pressure_reading *rd = &v->pressure;
 
-		append(buf, len, &o, "PSI %s %u.%02u%% >= warning level %u.%02u%% in every %u ms "
+		strutil_append(buf, len, &o, "PSI %s %u.%02u%% >= warning level %u.%02u%% in every %u ms "
 		       "for %llu.%llu s", full ? "full" : "some",
 		       CENTI(full ? rd->full_centi : rd->some_centi), CENTI(lv->psi_centi),
 		       rd->window_ms, (unsigned long long)(rd->warn_run_ms / 1000),

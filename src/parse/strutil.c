@@ -1,6 +1,8 @@
 #include "parse/strutil.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 int strutil_parse_u64(const char *s, const char **end, uint64_t max, uint64_t *out)
@@ -65,4 +67,18 @@ uint32_t strutil_centi_nearest(uint64_t part, uint64_t total)
 	if (total == 0 || part >= total)
 		return 10000;
 	return (uint32_t)((part * 10000 + total / 2) / total);
+}
+
+void strutil_append(char *buf, size_t len, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*o >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *o, len - *o, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*o = *o + (size_t)n < len ? *o + (size_t)n : len;
 }

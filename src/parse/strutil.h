@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Parse a decimal unsigned number at s (no sign, no leading space) into *out
@@ -26,3 +27,9 @@ uint32_t strutil_centi(uint64_t part, uint64_t total);
 /* The same, rounded to nearest: a floor computed as 5 % of MemTotal and
  * rounded down to whole KiB reads back as 5.00 %, not 4.99 %. */
 uint32_t strutil_centi_nearest(uint64_t part, uint64_t total);
+
+/* Append printf-style text to buf (len bytes) at *o, never past its end:
+ * what does not fit is cut, and *o then stays at len so that later
+ * appends add nothing. For formatters that build one line in pieces. */
+void strutil_append(char *buf, size_t len, size_t *o, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));

@@ -1,7 +1,6 @@
 #include "tell/report.h"
 
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,23 +9,6 @@
 #include "parse/strutil.h"
 
 /* Append to buf at *o, never past len; snprintf's truncation is kept. */
-static void append(char *buf, size_t len, size_t *o, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void append(char *buf, size_t len, size_t *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*o >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *o, len - *o, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*o = *o + (size_t)n < len ? *o + (size_t)n : len;
-}
-
 #define CENTI(x) (x) / 100, (x) % 100
 
 const char *report_format_zram(char *buf, size_t len, const struct capacity *cap)
@@ -36,13 +18,13 @@ const char *report_format_zram(char *buf, size_t len, const struct capacity *cap
 	buf[0] = '\0';
 	if (!cap->zram_size_kib)
 		return buf;
-	append(buf, len, &o, "zram %llu MiB disksize, %llu MiB used in %llu MiB of RAM",
+	strutil_append(buf, len, &o, "zram %llu MiB disksize, %llu MiB used in %llu MiB of RAM",
 	       (unsigned long long)(cap->zram_size_kib / 1024),
 	       (unsigned long long)(cap->zram_used_kib / 1024),
 	       (unsigned long long)(cap->zram_ram_kib / 1024));
 	if (cap->zram_ratio_centi)
-		append(buf, len, &o, " (ratio %u.%02u)", CENTI(cap->zram_ratio_centi));
-	append(buf, len, &o, ", counted as swap up to %llu MiB more (%s)",
+		strutil_append(buf, len, &o, " (ratio %u.%02u)", CENTI(cap->zram_ratio_centi));
+	strutil_append(buf, len, &o, ", counted as swap up to %llu MiB more (%s)",
 	       (unsigned long long)(cap->zram_headroom_kib / 1024),
 	       cap->zram_ram_bound ? "bounded by RAM" : "bounded by its disksize");
 	return buf;
@@ -59,7 +41,7 @@ const char *report_format_memory(char *buf, size_t len, const struct sample *s,
 	char zram[256];
 	size_t o = 0;
 
-	append(buf, len, &o,
+	strutil_append(buf, len, &o,
 	       "MemAvailable %llu MiB of %llu MiB available+anon (%u.%02u%%; MemTotal %llu MiB), "
 	       "SwapFree %llu MiB of %llu MiB (%u.%02u%%)",
 	       (unsigned long long)(mi->mem_available_kib / 1024),
@@ -68,17 +50,17 @@ const char *report_format_memory(char *buf, size_t len, const struct sample *s,
 	       (unsigned long long)(cap->swap_free_kib / 1024),
 	       (unsigned long long)(cap->swap_total_kib / 1024), CENTI(swap));
 	if (rd && rd->valid) {
-		append(buf, len, &o, ", PSI");
+		strutil_append(buf, len, &o, ", PSI");
 		if (rd->have_window)
-			append(buf, len, &o, " full %u.%02u%% some %u.%02u%% (last %u ms),",
+			strutil_append(buf, len, &o, " full %u.%02u%% some %u.%02u%% (last %u ms),",
 			       CENTI(rd->full_centi), CENTI(rd->some_centi), rd->window_ms);
-		append(buf, len, &o, " full avg10 %u.%02u some avg10 %u.%02u",
+		strutil_append(buf, len, &o, " full avg10 %u.%02u some avg10 %u.%02u",
 		       CENTI(rd->psi.full.avg10_centi), CENTI(rd->psi.some.avg10_centi));
 	}
 	if (*report_format_zram(zram, sizeof(zram), cap))
-		append(buf, len, &o, "; %s", zram);
+		strutil_append(buf, len, &o, "; %s", zram);
 	if (mi->zswap_kib)
-		append(buf, len, &o, "; zswap pool %llu MiB of RAM holds %llu MiB",
+		strutil_append(buf, len, &o, "; zswap pool %llu MiB of RAM holds %llu MiB",
 		       (unsigned long long)(mi->zswap_kib / 1024),
 		       (unsigned long long)(mi->zswapped_kib / 1024));
 	return buf;
@@ -95,16 +77,16 @@ static void format_floors(char *buf, size_t len, const struct decision *d, const
 	uint32_t swap_f = strutil_centi_nearest(swap_floor, cap->swap_total_kib);
 	size_t o = 0;
 
-	append(buf, len, &o, "MemAvailable %u.%02u%% (%llu MiB) <= %s floor %u.%02u%% (%llu MiB) and ",
+	strutil_append(buf, len, &o, "MemAvailable %u.%02u%% (%llu MiB) <= %s floor %u.%02u%% (%llu MiB) and ",
 	       CENTI(strutil_centi(avail, total)), (unsigned long long)(avail / 1024),
 	       kill ? "kill" : "term", CENTI(strutil_centi_nearest(mem_floor, total)),
 	       (unsigned long long)(mem_floor / 1024));
 	if (cap->swap_total_kib == 0)
-		append(buf, len, &o, "no swap");
+		strutil_append(buf, len, &o, "no swap");
 	else
-		append(buf, len, &o, "SwapFree %u.%02u%% <= %u.%02u%%", CENTI(swap), CENTI(swap_f));
+		strutil_append(buf, len, &o, "SwapFree %u.%02u%% <= %u.%02u%%", CENTI(swap), CENTI(swap_f));
 	if (cap->zram_size_kib)
-		append(buf, len, &o, " (zram counted at %llu MiB used + %llu MiB room, %s)",
+		strutil_append(buf, len, &o, " (zram counted at %llu MiB used + %llu MiB room, %s)",
 		       (unsigned long long)(cap->zram_used_kib / 1024),
 		       (unsigned long long)(cap->zram_headroom_kib / 1024),
 		       cap->zram_ram_bound ? "bounded by RAM" : "bounded by its disksize");
@@ -118,18 +100,18 @@ static void format_pressure(char *buf, size_t len, const struct decision *d, con
 	bool full = cfg->psi_metric == PSI_METRIC_FULL;
 	size_t o = 0;
 
-	append(buf, len, &o, "PSI %s %u.%02u%% >= %u.%02u%% in every %u ms for %llu.%llu s: ",
+	strutil_append(buf, len, &o, "PSI %s %u.%02u%% >= %u.%02u%% in every %u ms for %llu.%llu s: ",
 	       full ? "full" : "some", CENTI(full ? rd->full_centi : rd->some_centi),
 	       CENTI(cfg->psi_threshold_centi), rd->window_ms,
 	       (unsigned long long)(rd->run_ms / 1000), (unsigned long long)(rd->run_ms % 1000 / 100));
 	if (ev->cause == CAUSE_SLOW_SWAP)
-		append(buf, len, &o, "slow swap (%llu MiB to disk swap during the stall)",
+		strutil_append(buf, len, &o, "slow swap (%llu MiB to disk swap during the stall)",
 		       (unsigned long long)(ev->disk_swapped_kib / 1024));
 	else
-		append(buf, len, &o, "thrashing (refaults %llu KiB/s, %u.%u%% of memory a second)",
+		strutil_append(buf, len, &o, "thrashing (refaults %llu KiB/s, %u.%u%% of memory a second)",
 		       (unsigned long long)ev->refault_kib_per_s, ev->refault_permille_per_s / 10,
 		       ev->refault_permille_per_s % 10);
-	append(buf, len, &o, ", anon %u.%02u%% of RAM, MemAvailable %u.%02u%%", CENTI(ev->anon_centi),
+	strutil_append(buf, len, &o, ", anon %u.%02u%% of RAM, MemAvailable %u.%02u%%", CENTI(ev->anon_centi),
 	       CENTI(strutil_centi(s->mi.mem_available_kib, s->mi.mem_total_kib)));
 }
 
@@ -149,23 +131,23 @@ const char *report_format_policy(char *buf, size_t len, const struct config *cfg
 	static const char *const targets[] = { "name", "cmdline", "unit", "cgroup" };
 	size_t o = 0;
 
-	append(buf, len, &o, "victims ranked by %s",
+	strutil_append(buf, len, &o, "victims ranked by %s",
 	       cfg->sort_by_rss ? "RSS + swap (--sort-by-rss)" : "the kernel's oom_score");
 	for (unsigned i = 0; i < cfg->n_rules; i++) {
 		const struct match_rule *r = &cfg->rules[i];
 		char pattern[256];
 
-		append(buf, len, &o, "; %s %s '%s'", config_match_kind_name(r->kind),
+		strutil_append(buf, len, &o, "; %s %s '%s'", config_match_kind_name(r->kind),
 		       targets[r->target], log_escape(pattern, sizeof(pattern), r->pattern));
 	}
 	if (cfg->ignore_root_user)
-		append(buf, len, &o, "; never uid 0");
+		strutil_append(buf, len, &o, "; never uid 0");
 	if (cfg->ignore_positive_adj)
-		append(buf, len, &o, "; positive oom_score_adj counted as 0");
+		strutil_append(buf, len, &o, "; positive oom_score_adj counted as 0");
 	if (cfg->kill_cgroup)
-		append(buf, len, &o, "; kill the victim's cgroup");
+		strutil_append(buf, len, &o, "; kill the victim's cgroup");
 	else if (cfg->kill_group)
-		append(buf, len, &o, "; kill the victim's process group");
+		strutil_append(buf, len, &o, "; kill the victim's process group");
 	return buf;
 }
 
@@ -192,7 +174,7 @@ const char *report_format_kill(char *buf, size_t len, const struct report_kill *
 	size_t o = 0;
 
 	format_unit(unit, sizeof(unit), k->unit);
-	append(buf, len, &o,
+	strutil_append(buf, len, &o,
 	       "%s pid=%d name=\"%s\" uid=%u unit=%s oom_score=%ld score=%ld rss_kib=%llu "
 	       "swap_kib=%llu reason=%s signal=%s",
 	       k->verb, (int)c->proc.pid, log_escape(name, sizeof(name), c->proc.comm),
@@ -201,12 +183,12 @@ const char *report_format_kill(char *buf, size_t len, const struct report_kill *
 	       decide_reason_name(k->reason),
 	       k->signal == SIGKILL ? "SIGKILL" : k->signal == SIGTERM ? "SIGTERM" : "none");
 	if (k->escalation)
-		append(buf, len, &o, " escalation=%s", k->escalation);
+		strutil_append(buf, len, &o, " escalation=%s", k->escalation);
 	if (k->exited_ms >= 0)
-		append(buf, len, &o, " exited_ms=%d", k->exited_ms);
+		strutil_append(buf, len, &o, " exited_ms=%d", k->exited_ms);
 	if (k->spared)
-		append(buf, len, &o, " spared=%u", k->spared);
-	append(buf, len, &o, " released=%s trigger=\"%s\"", k->released ? "yes" : "no",
+		strutil_append(buf, len, &o, " spared=%u", k->spared);
+	strutil_append(buf, len, &o, " released=%s trigger=\"%s\"", k->released ? "yes" : "no",
 	       k->trigger ? k->trigger : "");
 	return buf;
 }
@@ -215,11 +197,11 @@ const char *report_format_top(char *buf, size_t len, const struct proc_sample *p
 {
 	size_t o = 0;
 
-	append(buf, len, &o, "top memory users:");
+	strutil_append(buf, len, &o, "top memory users:");
 	for (unsigned i = 0; i < n; i++) {
 		char name[PIDINFO_COMM_MAX * 4 + 1];
 
-		append(buf, len, &o, "%s pid=%d name=\"%s\" rss_kib=%llu swap_kib=%llu", i ? ";" : "",
+		strutil_append(buf, len, &o, "%s pid=%d name=\"%s\" rss_kib=%llu swap_kib=%llu", i ? ";" : "",
 		       (int)procs[i].pid, log_escape(name, sizeof(name), procs[i].comm),
 		       (unsigned long long)procs[i].rss_kib, (unsigned long long)procs[i].swap_kib);
 	}
