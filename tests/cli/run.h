@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -173,4 +174,25 @@ static inline void read_stream(FILE *f, char *buf, size_t size)
 {
 	lseek(fileno(f), 0, SEEK_SET);
 	drain(fileno(f), buf, size);
+}
+
+/* The user the privilege tests drop to, and the one a root start becomes. */
+#define OTHER_UID "65534"
+
+/* A copy of tests/fixtures/<name> that a test may change. Started as root,
+ * the daemon runs as OTHER_UID once set up: the copy is that user's, so
+ * that it can read the tree and write its metrics file and hook output
+ * there, as it would in a directory given to it (RuntimeDirectory=). */
+static inline char *copy_fixture(const char *name)
+{
+	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
+	char cmd[2048];
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/.' '%s'%s%s", fixture(name), dir,
+		 geteuid() == 0 ? " && chown -R " OTHER_UID ":" OTHER_UID " " : "",
+		 geteuid() == 0 ? dir : "");
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	return dir;
 }

@@ -19,27 +19,6 @@
 
 static struct run_result res;
 
-/* The user the privilege tests drop to, and the one a root start becomes. */
-#define OTHER_UID "65534"
-
-/* A copy of tests/fixtures/<name> that a test may change. Started as root,
- * the daemon runs as OTHER_UID once set up: the copy is that user's, so
- * that it can read the tree and write its metrics file and hook output
- * there, as it would in a directory given to it (RuntimeDirectory=). */
-static char *copy_fixture(const char *name)
-{
-	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
-	char cmd[2048];
-
-	cr_assert_not_null(mkdtemp(dir));
-	cr_assert_eq(chmod(dir, 0755), 0);
-	snprintf(cmd, sizeof(cmd), "cp -r '%s/.' '%s'%s%s", fixture(name), dir,
-		 geteuid() == 0 ? " && chown -R " OTHER_UID ":" OTHER_UID " " : "",
-		 geteuid() == 0 ? dir : "");
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	return dir;
-}
-
 /* Wait until the daemon's stderr holds text (it has got that far), so a
  * test never races a slow start on a loaded machine. */
 static void wait_for_text(FILE *err, const char *text, int ms)

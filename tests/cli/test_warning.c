@@ -7,26 +7,7 @@
 #include "run.h"
 #include "../unit/fixture.h"
 
-/* Started as root, the daemon runs as nobody once set up. */
-#define OTHER_UID "65534"
-
 static struct run_result res;
-
-/* A copy of tests/fixtures/<name> under /tmp that the daemon's user owns,
- * so that it reads the tree and its hook writes there. */
-static char *copy_fixture(const char *name)
-{
-	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
-	char cmd[2048];
-
-	cr_assert_not_null(mkdtemp(dir));
-	cr_assert_eq(chmod(dir, 0755), 0);
-	snprintf(cmd, sizeof(cmd), "cp -r '%s/.' '%s'%s%s", fixture(name), dir,
-		 geteuid() == 0 ? " && chown -R " OTHER_UID ":" OTHER_UID " " : "",
-		 geteuid() == 0 ? dir : "");
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	return dir;
-}
 
 /* Replace the value of key in DIR/meminfo, keeping the kernel's layout. */
 static void set_meminfo(const char *dir, const char *key, unsigned long kib)
