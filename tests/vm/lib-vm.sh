@@ -20,6 +20,8 @@
 #   OOMGUARD_VM_EARLYOOM   earlyoom binary to compare with (default: Debian's earlyoom
 #                          package, fetched with apt-get download into the cache and
 #                          unpacked there, never installed on the host)
+#   OOMGUARD_VM_MKE2FS     mke2fs for the state disk (default: mke2fs in PATH,
+#                          /sbin or /usr/sbin; e2fsprogs)
 #   OOMGUARD_VM_SWAP_BPS, OOMGUARD_VM_SWAP_IOPS  throttle of scenario "slow-disk-leak"'s
 #                          swap disk (default 8 MiB/s, 100 IOPS)
 
@@ -31,10 +33,11 @@ VM_EARLYOOM=${OOMGUARD_VM_EARLYOOM:-}
 # Kernel modules the scenarios load, with their dependencies: zram for swap,
 # virtio for the disk that scenario "thrash" reads as its file working set and
 # for the swap disk of the "fits-disk" and "slow-disk-leak" scenarios; ext4
-# for the root disk of tests/vm/systemd, whose initramfs mounts it, and
-# crc32c_generic, which ext4 asks the crypto API for at mount ("Cannot load
-# crc32c driver" without it): a soft dependency that modinfo's depends= does
-# not list.
+# for the root disk of tests/vm/systemd, whose initramfs mounts it, and for
+# the state disk (/dev/vdc) that holds oomguard's history across boots of
+# the busybox guest; crc32c_generic, which ext4 asks the crypto API for at
+# mount ("Cannot load crc32c driver" without it): a soft dependency that
+# modinfo's depends= does not list.
 VM_MODULES="zram virtio_pci virtio_blk ext4 crc32c_generic"
 # What a cached kernel directory holds; a harness that changes it re-unpacks
 # from the cached .deb instead of trusting an old layout.
@@ -60,6 +63,11 @@ VM_SWAP_IOPS=${OOMGUARD_VM_SWAP_IOPS:-100}
 # scenario disks (then no swap image is made).
 VM_BOOT_INITRD=
 VM_BOOT_DRIVES=()
+
+# A boot's state disk (/dev/vdc): an ext4 image that vm_state_disk_new made
+# and that the caller sets here before vm_boot, and keeps for a second boot
+# to read what the first left; empty: no third disk.
+VM_STATE_DISK=
 
 vm_log() {
 	printf '%s\n' "$*" >&2
@@ -378,6 +386,27 @@ vm_build_initramfs() {
 	truncate -s 512M "$VM_WORK/disk.img"
 }
 
+# Makes a fresh ext4 image $1 for /dev/vdc, sparse, 16 MiB: the history
+# files oomguard keeps are bounded at 2 x 128 KiB. Made on the host with
+# mke2fs, so the guest needs only the ext4 module, not a mkfs of its own.
+# Returns non-zero (and says why in VM_STATE_WHY) when it cannot be made.
+# Read by run-vm-tests.sh when a check needs the disk.
+# shellcheck disable=SC2034
+vm_state_disk_new() {
+	local mke2fs=${OOMGUARD_VM_MKE2FS:-}
+	VM_STATE_WHY=
+	if [ -z "$mke2fs" ] && ! mke2fs=$(PATH=$PATH:/sbin:/usr/sbin command -v mke2fs); then
+		VM_STATE_WHY="no mke2fs on the host for the state disk (apt-get install e2fsprogs)"
+		return 1
+	fi
+	rm -f "$1"
+	if ! truncate -s 16M "$1" || ! "$mke2fs" -q -F -t ext4 -L oomguard-state "$1" >"$1.log" 2>&1; then
+		VM_STATE_WHY="$mke2fs -t ext4 $1 failed: $(head -n 1 "$1.log" 2>/dev/null)"
+		return 1
+	fi
+	rm -f "$1.log"
+}
+
 # Boots one scenario. Usage: vm_boot RUN_NAME SCENARIO MODE TIMEOUT_S
 # Leaves console.log, results.txt and daemon.log in $VM_WORK/RUN_NAME and
 # returns qemu's status (124 when the time limit stopped it).
@@ -386,6 +415,7 @@ vm_boot() {
 	mkdir -p "$dir"
 	rm -f "$dir"/{console.log,results.txt,daemon.log}
 	local initrd=${VM_BOOT_INITRD:-$VM_WORK/initramfs.cpio} drives=("${VM_BOOT_DRIVES[@]}") drive
+	local state_word=
 	if [ "${#drives[@]}" -eq 0 ]; then
 		# A fresh, sparse swap disk: only what a boot swaps out costs host
 		# disk, and no boot sees another's pages.
@@ -393,6 +423,12 @@ vm_boot() {
 		truncate -s "$(vm_scenario_swap_mib "$scenario")M" "$VM_WORK/swap.img"
 		drives=("file=$VM_WORK/disk.img,format=raw,if=virtio,readonly=on"
 			"file=$VM_WORK/swap.img,format=raw,if=virtio$(vm_scenario_swap_drive "$scenario")")
+		# The state disk, third so that it is /dev/vdc, and the kernel
+		# command line word that has the guest mount it.
+		if [ -n "$VM_STATE_DISK" ]; then
+			drives+=("file=$VM_STATE_DISK,format=raw,if=virtio")
+			state_word=" oomguard.state=vdc"
+		fi
 	fi
 	local drive_args=()
 	for drive in "${drives[@]}"; do
@@ -410,7 +446,7 @@ vm_boot() {
 		"${accel[@]}" -m "$VM_MEM_MIB" -smp "$VM_SMP" \
 		-nodefaults -no-user-config -no-reboot -display none \
 		-kernel "$VM_KERNEL" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic psi=1 oomguard.scenario=$scenario oomguard.mode=$mode" \
+		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic psi=1 oomguard.scenario=$scenario oomguard.mode=$mode$state_word" \
 		-serial "file:$dir/console.log" \
 		-serial "file:$dir/results.txt" \
 		-serial "file:$dir/daemon.log" \

@@ -8,7 +8,10 @@
 #                            thrash | self | kernel-oom | stuck-victim |
 #                            fits-zram | fits-disk | burst | zram-big-leak |
 #                            slow-disk-leak | tmpfs-full | shm-futile | probe
-#   oomguard.mode=MODE       oomguard (default) | none | earlyoom
+#   oomguard.mode=MODE       oomguard (default) | none | earlyoom | history
+#                            (history: no workload and no daemon, only read
+#                            the history an earlier boot left on the state disk)
+#   oomguard.state=vdc       the host attached a state disk: mount it on /var/lib
 #
 # Results leave the guest as key=value lines on /dev/ttyS1 (a file on the host),
 # never through the console, so kernel messages cannot garble them. The daemon's
@@ -40,11 +43,12 @@ boot() {
 	stty -F /dev/ttyS2 raw -echo 2>/dev/null
 	exec 9>/dev/ttyS1
 
-	SCENARIO=probe MODE=oomguard
+	SCENARIO=probe MODE=oomguard STATE_DEV=
 	for word in $(cat /proc/cmdline); do
 		case "$word" in
 		oomguard.scenario=*) SCENARIO=${word#*=} ;;
 		oomguard.mode=*) MODE=${word#*=} ;;
+		oomguard.state=*) STATE_DEV=${word#*=} ;;
 		esac
 	done
 	# Written by the host: OOMGUARD_EXTRA_ARGS, MAX_RSS_KIB; THRASH_ANON_MIB
@@ -112,6 +116,39 @@ setup_swap_disk() {
 		return 1
 	fi
 	emit "swap=disk:$(($(cat /sys/block/vdb/size) / 2048))M"
+}
+
+# The state disk: an ext4 image the host made and keeps across this boot and
+# the next, mounted where a distribution keeps /var/lib, so that oomguard
+# writes its history at its default --state-dir, /var/lib/oomguard. The
+# directory belongs to the user the daemon switches to (here, without a
+# passwd file, nobody's 65534), as StateDirectory= makes it in the unit. Not
+# unmounted at the end: poweroff -f is as abrupt as a machine that dies, so
+# what the next boot finds is what oomguard's fsyncs made durable.
+STATE_DIR=/var/lib/oomguard
+setup_state_disk() {
+	load_modules virtio_pci virtio_blk crc32c_generic ext4 || return 1
+	wait_for_file "/dev/$STATE_DEV" || { emit "error=no /dev/$STATE_DEV"; return 1; }
+	mkdir -p /var/lib
+	if ! mount -t ext4 "/dev/$STATE_DEV" /var/lib; then
+		emit "error=mount -t ext4 /dev/$STATE_DEV /var/lib failed"
+		return 1
+	fi
+	mkdir -p "$STATE_DIR" && chown 65534:65534 "$STATE_DIR"
+	emit "state_disk=ext4:/dev/$STATE_DEV"
+}
+
+# What oomguard --history prints, as it would greet an operator after the
+# reboot: the table (default --state-dir) and the JSON lines (named).
+report_history() {
+	/bin/oomguard --history > /tmp/history.txt 2>&1
+	emit "history_status=$?"
+	sed 's/^/history.table=/' /tmp/history.txt >&9
+	/bin/oomguard --history --json --state-dir "$STATE_DIR" > /tmp/history.json 2>/tmp/history.err
+	emit "history_json_status=$?"
+	sed 's/^/history.json=/' /tmp/history.json >&9
+	sed 's/^/history.json_stderr=/' /tmp/history.err >&9
+	ls -ln "$STATE_DIR" | sed 's/^/state.ls=/' >&9
 }
 
 # A tmpfs on /dev/shm, as every distribution mounts one, sized SIZE (like
@@ -510,12 +547,24 @@ emit "mode=$MODE"
 emit "kernel=$(uname -r)"
 emit "boot_s=$(cut -d' ' -f1 /proc/uptime)"
 emit "psi=$([ -r /proc/pressure/memory ] && echo 1 || echo 0)"
+emit "boot_id=$(cat /proc/sys/kernel/random/boot_id)"
+if [ -n "$STATE_DEV" ]; then
+	setup_state_disk || STATE_DEV=
+fi
+if [ "$MODE" = history ]; then
+	# A later boot on the same state disk: read what the last one left.
+	[ -n "$STATE_DEV" ] && report_history
+	finish
+fi
 case "$SCENARIO" in
 fast-hog | slow-leak | many-growers | protected | thrash | self | kernel-oom | stuck-victim | \
 	fits-zram | fits-disk | burst | zram-big-leak | slow-disk-leak | tmpfs-full | shm-futile | probe)
 	"scenario_$(echo "$SCENARIO" | tr - _)"
 	stop_daemon
 	report_kernel
+	# The same boot's view, to tell "never written" from "lost in the
+	# crash" when the next boot finds nothing.
+	[ "$MODE" = oomguard ] && [ -n "$STATE_DEV" ] && report_history
 	;;
 *)
 	emit "error=unknown scenario $SCENARIO"
