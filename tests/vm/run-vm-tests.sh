@@ -152,6 +152,150 @@ expect_survived() {
 	[ "$end" = alive ] || fail_because "$1 should have survived but ended as '${end:-unknown}'"
 }
 
+# --- the history on the state disk ---------------------------------------------
+# Every oomguard boot has a fresh state disk (lib-vm.sh) on which oomguard
+# keeps its history at its default --state-dir; for the scenarios in
+# history_boot a second boot on the same disk, with no workload and no daemon,
+# runs oomguard --history and --history --json there ($HISTORY).
+
+history_boot() {
+	case "$1" in
+	fast-hog | kernel-oom) return 0 ;;
+	esac
+	return 1
+}
+
+# Facts about the JSON history of results file $1 (its history.json= lines)
+# as key=value lines: lines, bad (lines that are not one JSON object), and,
+# for the first entry whose event is $2 (and pid $3 when given), found=1 and
+# its fields, its top users as top=name:rss_kib,... and the entry as raw=.
+history_facts() {
+	python3 - "$@" <<-'EOF'
+		import json, sys
+		path, event = sys.argv[1], sys.argv[2]
+		pid = sys.argv[3] if len(sys.argv) > 3 else ""
+		entries, bad = [], 0
+		for line in open(path, errors="replace"):
+		    if not line.startswith("history.json="):
+		        continue
+		    try:
+		        e = json.loads(line[len("history.json="):])
+		    except ValueError:
+		        e = None
+		    if isinstance(e, dict):
+		        entries.append(e)
+		    else:
+		        bad += 1
+		print("lines=%d" % (len(entries) + bad))
+		print("bad=%d" % bad)
+		for e in entries:
+		    if e.get("event") == event and (not pid or str(e.get("pid")) == pid):
+		        print("found=1")
+		        for k in ("boot", "time", "pid", "name", "unit", "reason", "signal", "outcome"):
+		            print("%s=%s" % (k, e.get(k, "")))
+		        top = [t for t in e.get("top") or [] if isinstance(t, dict)]
+		        print("top=" + ",".join("%s:%s" % (t.get("name"), t.get("rss_kib")) for t in top))
+		        print("raw=" + json.dumps(e, separators=(",", ":")))
+		        break
+	EOF
+}
+
+# Value of KEY in $FACTS (history_facts' output), or "".
+fact() {
+	sed -n "s/^$1=//p" <<<"$FACTS" | head -n 1
+}
+
+# The second boot ran, found the state disk and both --history runs worked;
+# sets FACTS for event $1 (pid $2) of its JSON. Returns non-zero (having said
+# why) when there is nothing to look at.
+expect_history_read() {
+	if [ -z "$HISTORY" ]; then
+		fail_because "no second boot to read the history: ${VM_STATE_WHY:-no state disk}"
+		return 1
+	fi
+	if ! command -v python3 >/dev/null; then
+		fail_because "python3 is needed to read oomguard --history --json"
+		return 1
+	fi
+	[ -n "$(res state_disk)" ] ||
+		fail_because "the scenario's boot had no state disk ($(res error))"
+	if [ "$(vm_get "$HISTORY" "done")" != 1 ] || [ -z "$(vm_get "$HISTORY" state_disk)" ]; then
+		fail_because "the second boot did not mount the state disk and finish ($(vm_get "$HISTORY" error), see $(dirname "$HISTORY"))"
+		return 1
+	fi
+	[ "$(vm_get "$HISTORY" history_status)" = 0 ] ||
+		fail_because "oomguard --history on the next boot exited $(vm_get "$HISTORY" history_status '?'): $(vm_get "$HISTORY" history.table)"
+	[ "$(vm_get "$HISTORY" history_json_status)" = 0 ] ||
+		fail_because "oomguard --history --json on the next boot exited $(vm_get "$HISTORY" history_json_status '?'): $(vm_get "$HISTORY" history.json_stderr)"
+	FACTS=$(history_facts "$HISTORY" "$@")
+	[ "$(fact bad)" = 0 ] ||
+		fail_because "$(fact bad) of $(fact lines) lines of oomguard --history --json are not one JSON object each"
+	# Written in the scenario's boot, read in the next: two boot ids.
+	if [ "$(fact found)" = 1 ]; then
+		[ "$(fact boot)" = "$(res boot_id)" ] ||
+			fail_because "the $1 entry's boot is '$(fact boot)', not the scenario's boot ($(res boot_id))"
+		[ "$(vm_get "$HISTORY" boot_id)" != "$(res boot_id)" ] ||
+			fail_because "the second boot has the same boot id as the first: not a new boot"
+	fi
+}
+
+# Where a missing entry went: was it there in the scenario's own boot?
+history_same_boot_words() {
+	if [ "$(history_facts "$RESULTS" "$@" | sed -n 's/^found=//p')" = 1 ]; then
+		echo "the scenario's boot listed it, so it was lost at power-off: not on disk"
+	else
+		echo "the scenario's boot did not list it either: $(grep -c '^history.json=' "$RESULTS") line(s)"
+	fi
+}
+
+# The kill of LABEL is in the next boot's history: its pid and name, the
+# reason word and first signal of oomguard's kill record, its outcome, and
+# the top memory users (LABEL among them: it is the largest when it dies), in
+# the JSON; its name and reason in the table, which is printed.
+expect_history_kill() {
+	local label=$1 pid record reason
+	pid=$(res "proc.$label.pid")
+	expect_history_read kill "$pid" || return
+	HISTORY_SHOW=$(sed -n 's/^history.table=//p' "$HISTORY")
+	if [ "$(fact found)" != 1 ]; then
+		fail_because "no kill entry for pid=$pid ($label) in oomguard --history --json on the next boot; $(history_same_boot_words kill "$pid")"
+		return
+	fi
+	record=$(run_log | grep -E "(^| )killed pid=$pid " | head -n 1)
+	reason=$(sed -n 's/.* reason=\([a-z-]*\) .*/\1/p' <<<"$record")
+	[ "$(fact name)" = "$label" ] || fail_because "the history names pid=$pid '$(fact name)', not $label"
+	case "$(fact reason)" in
+	floor-term | floor-kill | pressure) ;;
+	*) fail_because "the history's reason '$(fact reason)' is not a word of the vocabulary (floor-term, floor-kill, pressure)" ;;
+	esac
+	[ "$(fact reason)" = "$reason" ] ||
+		fail_because "the history's reason '$(fact reason)' is not the kill record's '${reason:-none}'"
+	case "$(fact signal)" in
+	SIGTERM | SIGKILL) ;;
+	*) fail_because "the history's signal is '$(fact signal)', not SIGTERM or SIGKILL" ;;
+	esac
+	[ "$(fact outcome)" = killed ] || fail_because "the history's outcome is '$(fact outcome)', not killed"
+	grep -qE "(^|,)$label:[0-9]+(,|$)" <<<"$(fact top)" ||
+		fail_because "the history's top users ($(fact top)) do not list $label"
+	grep -F -- "$label" <<<"$HISTORY_SHOW" | grep -qF -- "$(fact reason)" ||
+		fail_because "no line of oomguard --history on the next boot shows $label with its reason $(fact reason)"
+}
+
+# The kernel's kill is in the next boot's history: a kernel-oom entry of the
+# scenario's boot, naming the memory cgroup the kernel killed in (/vmtest).
+expect_history_kernel_oom() {
+	expect_history_read kernel-oom || return
+	HISTORY_SHOW=$(sed -n 's/^history.table=//p' "$HISTORY")
+	if [ "$(fact found)" != 1 ]; then
+		fail_because "no kernel-oom entry in oomguard --history --json on the next boot; $(history_same_boot_words kernel-oom)"
+		return
+	fi
+	grep -qF '/vmtest"' <<<"$(fact raw)" ||
+		fail_because "the kernel-oom entry does not name the memory cgroup /vmtest: $(fact raw)"
+	grep -qF kernel-oom <<<"$HISTORY_SHOW" ||
+		fail_because "no line of oomguard --history on the next boot shows the kernel-oom event"
+}
+
 # --- scenarios ------------------------------------------------------------------
 # Each check_* reads $RESULTS, adds to REASONS and sets SUMMARY to the numbers
 # that matter, printed whether it passes or not.
@@ -160,6 +304,7 @@ check_fast_hog() {
 	expect_daemon_started
 	expect_killed_by_daemon hog
 	expect_no_kernel_kills
+	expect_history_kill hog
 	SUMMARY="hog $(res proc.hog.end) after $(secs "$(num first_kill_ms)") at $(mib "$(num proc.hog.size_kib)");"
 	SUMMARY+=" MemAvailable min $(mib "$(num mem_available_min_kib)") of $(mib "$(num mem_total_kib)");"
 	# Not asserted (scenario 1 is about the kill), shown for the hook's sake.
@@ -168,6 +313,8 @@ check_fast_hog() {
 	else
 		SUMMARY+=" post-kill hook did not run"
 	fi
+	[ "$(fact found)" = 1 ] &&
+		SUMMARY+="; next boot's history: $(fact reason) $(fact signal) $(fact outcome) at $(fact time), top $(fact top)"
 }
 
 check_slow_leak() {
@@ -335,8 +482,10 @@ check_kernel_oom() {
 	[ -n "$line" ] || fail_because "no oomguard log line reports that the kernel's OOM killer ran"
 	[ "$(num hook.kernel-oom.runs 0)" -ge 1 ] || fail_because "the --kernel-oom-hook never ran"
 	[ "$(res daemon_alive_end)" = 1 ] || fail_because "oomguard died during the run"
+	expect_history_kernel_oom
 	SUMMARY="kernel kills: $kernel_kills; cghog $(res proc.cghog.end) (kernel_oom=$(res proc.cghog.kernel_oom));"
 	SUMMARY+=" hook runs: $(num hook.kernel-oom.runs 0); log: ${line:-none}"
+	[ "$(fact found)" = 1 ] && SUMMARY+="; next boot's history: kernel-oom at $(fact time), top $(fact top)"
 }
 
 # A SIGTERM the victim cannot act on: the daemon must wait --kill-timeout (2 s)
@@ -658,6 +807,10 @@ for scenario in "${SCENARIOS[@]}"; do
 	SUMMARY=""
 	BASELINE=
 	EARLYOOM_RESULTS=
+	# Every boot of a scenario has a state disk, so that the companions
+	# boot the same guest; the oomguard boot's own is kept for the next.
+	VM_STATE_DISK="$VM_WORK/$scenario.state.img"
+	vm_state_disk_new "$VM_STATE_DISK" || VM_STATE_DISK=
 	for mode in $(companion_modes "$scenario"); do
 		case "$mode" in
 		none)
@@ -672,10 +825,19 @@ for scenario in "${SCENARIOS[@]}"; do
 			;;
 		esac
 	done
+	[ -z "$VM_STATE_DISK" ] || vm_state_disk_new "$VM_STATE_DISK" || VM_STATE_DISK=
 	vm_boot "$scenario" "$scenario" oomguard "$limit"
 	status=$?
 	DIR="$VM_WORK/$scenario"
 	RESULTS="$DIR/results.txt"
+	HISTORY=
+	HISTORY_SHOW=
+	FACTS=
+	if [ -n "$VM_STATE_DISK" ] && history_boot "$scenario"; then
+		vm_boot "$scenario-history" "$scenario" history 90
+		HISTORY="$VM_WORK/$scenario-history/results.txt"
+	fi
+	VM_STATE_DISK=
 	if [ "$(res "done")" != 1 ]; then
 		if [ "$status" -eq 124 ]; then
 			fail_because "the guest did not finish within $limit s"
@@ -688,12 +850,22 @@ for scenario in "${SCENARIOS[@]}"; do
 	if [ ${#REASONS[@]} -eq 0 ]; then
 		passed=$((passed + 1))
 		echo "PASS $scenario (${elapsed} s): $SUMMARY"
+		if [ -n "$HISTORY_SHOW" ]; then
+			echo "    oomguard --history on the next boot:"
+			while IFS= read -r line; do
+				echo "    | $line"
+			done <<<"$HISTORY_SHOW"
+		fi
 	else
 		failed=$((failed + 1))
 		KEEP=1
 		echo "FAIL $scenario (${elapsed} s): $SUMMARY"
 		printf '    - %s\n' "${REASONS[@]}"
 		show_failure_details
+		if [ -n "$HISTORY" ]; then
+			echo "    --- oomguard --history on the next boot, $HISTORY ---"
+			sed -n 's/^history\.\(table\|json\|json_stderr\)=/    | /p; s/^state\.ls=/    | ls: /p' "$HISTORY" | head -n 40
+		fi
 	fi
 done
 
