@@ -296,6 +296,39 @@ expect_history_kernel_oom() {
 		fail_because "no line of oomguard --history on the next boot shows the kernel-oom event"
 }
 
+# The --warn-hook ran before the daemon's SIGTERM to LABEL and named LABEL,
+# the process then killed. When the hook started: its first read of
+# /proc/uptime (in steps of 10 ms, so 10 ms are added) on supervise's time
+# line (start_uptime_ms). When the SIGTERM came, by supervise's records: the
+# first sample that saw it pending, or else the death (a process that does
+# not block SIGTERM dies of it at once), which cannot come before it.
+WARN_UPTIME_STEP_MS=10
+expect_warned_before_kill() {
+	local label=$1 pid hook_ms term_ms
+	pid=$(res "proc.$label.pid")
+	WARN_LEAD_MS=-1
+	if [ "$(num hook.warn.runs 0)" -lt 1 ]; then
+		fail_because "the --warn-hook never ran"
+		return
+	fi
+	[ "$(res hook.warn.env.OOMGUARD_EVENT)" = warning ] ||
+		fail_because "the warn hook ran with OOMGUARD_EVENT='$(res hook.warn.env.OOMGUARD_EVENT)', not warning"
+	if [ "$(res hook.warn.env.OOMGUARD_PID)" != "$pid" ] || [ "$(res hook.warn.env.OOMGUARD_NAME)" != "$label" ]; then
+		fail_because "the warning named pid=$(res hook.warn.env.OOMGUARD_PID) name=$(res hook.warn.env.OOMGUARD_NAME), not $label (pid=$pid), killed later"
+	fi
+	hook_ms=$(awk -v u="$(res hook.warn.first_uptime_s)" -v s="$(num start_uptime_ms)" -v step="$WARN_UPTIME_STEP_MS" '
+		BEGIN { if (u !~ /^[0-9]+(\.[0-9]+)?$/ || s < 0) print -1; else printf "%d\n", u * 1000 - s + step }')
+	term_ms=$(num "proc.$label.sigterm_pending_ms")
+	[ "$term_ms" -ge 0 ] || term_ms=$(num "proc.$label.end_ms")
+	if [ "$hook_ms" -lt 0 ] || [ "$term_ms" -lt 0 ]; then
+		fail_because "cannot put the warn hook (uptime $(res hook.warn.first_uptime_s) s) and the SIGTERM to $label on one time line"
+	elif [ "$hook_ms" -ge "$term_ms" ]; then
+		fail_because "the warn hook started at $(secs "$hook_ms"), not before the SIGTERM to $label (at the latest $(secs "$term_ms"))"
+	else
+		WARN_LEAD_MS=$((term_ms - hook_ms))
+	fi
+}
+
 # --- scenarios ------------------------------------------------------------------
 # Each check_* reads $RESULTS, adds to REASONS and sets SUMMARY to the numbers
 # that matter, printed whether it passes or not.
@@ -325,12 +358,14 @@ check_slow_leak() {
 	expect_daemon_started
 	expect_killed_by_daemon leak
 	expect_no_kernel_kills
+	expect_warned_before_kill leak
 	# "Before swap is exhausted": at least 1 % of it was still free at worst.
 	[ "$swap_min" -gt $((swap_total / 100)) ] ||
 		fail_because "swap ran out: lowest SwapFree $(mib "$swap_min") of $(mib "$swap_total")"
 	SUMMARY="leak $(res proc.leak.end) after $(secs "$(num first_kill_ms)") at $(mib "$(num proc.leak.size_kib)");"
 	SUMMARY+=" SwapFree lowest $(mib "$swap_min") of $(mib "$swap_total");"
-	SUMMARY+=" MemAvailable min $(mib "$(num mem_available_min_kib)")"
+	SUMMARY+=" MemAvailable min $(mib "$(num mem_available_min_kib)");"
+	SUMMARY+=" warn hook ran $(num hook.warn.runs 0) time(s), first $(secs "$WARN_LEAD_MS") before the SIGTERM"
 }
 
 check_many_growers() {

@@ -234,11 +234,15 @@ report_kernel() {
 }
 
 # Writes a hook's environment where the scenario can find it. $1 = hook name.
+# The first thing it does is read /proc/uptime (a shell builtin, no fork):
+# when it started, on the clock of supervise's start_uptime_ms.
 install_hook() {
 	cat > "/bin/hook-$1" <<EOF
 #!/bin/sh
+read -r up _ < /proc/uptime
 {
 	echo "ran=1"
+	echo "uptime=\$up"
 	env | grep '^OOMGUARD_' | sed 's/^/env./'
 } >> /tmp/hook-$1.out
 EOF
@@ -253,6 +257,7 @@ report_hook() {
 	fi
 	if [ -r "/tmp/hook-$1.out" ]; then
 		emit "hook.$1.runs=$(grep -c '^ran=1' "/tmp/hook-$1.out")"
+		emit "hook.$1.first_uptime_s=$(sed -n 's/^uptime=//p' "/tmp/hook-$1.out" | head -n 1)"
 		grep '^env\.' "/tmp/hook-$1.out" | sed "s/^/hook.$1./" >&9
 	else
 		emit "hook.$1.runs=0"
@@ -273,13 +278,17 @@ scenario_fast_hog() {
 	report_hook post-kill
 }
 
-# 2. A slow leak with zram swap: must die before swap runs out.
+# 2. A slow leak with zram swap: must die before swap runs out. Slow enough
+# for the warning level (at its default) to come first: its hook must run,
+# naming the leak, before the SIGTERM.
 scenario_slow_leak() {
 	setup_zram 256M || return
-	OOMGUARD_ARGS="-r 1"
+	install_hook warn
+	OOMGUARD_ARGS="-r 1 --warn-hook /bin/hook-warn"
 	EARLYOOM_ARGS="-r 1"
 	start_daemon
 	echo "leak 0 /bin/hog -n leak -r 20 -p half" | run_plan -t 120
+	report_hook warn
 }
 
 # 3. Twenty processes growing together. Every one reaches its size at the same

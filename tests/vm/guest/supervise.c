@@ -19,6 +19,8 @@
  * counters a decision needs: MemAvailable, anon, swap, zram's mm_stat, the
  * cumulative PSI totals and the refault and swap counters of /proc/vmstat.
  * At the end it reports zram's peak ("zram_peak_*") and the lowest SwapFree.
+ * Times are ms since its start; "start_uptime_ms" is that start on the
+ * clock of /proc/uptime, which the guest's hooks read.
  *
  * The run ends when every process has exited ("end=all_exited"), when all
  * survivors hold their memory and nothing happened for QUIET_S seconds
@@ -466,6 +468,10 @@ int main(int argc, char **argv)
 	close(status_pipe[1]);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* The same moment on the clock /proc/uptime reads (CLOCK_BOOTTIME), so
+	 * that a hook's "uptime" can be put on supervise's time line. */
+	struct timespec boot0;
+	clock_gettime(CLOCK_BOOTTIME, &boot0);
 	struct mem m = read_mem();
 	long long psi_some0, psi_full0, psi_some, psi_full;
 	read_psi(&psi_some0, &psi_full0);
@@ -479,6 +485,7 @@ int main(int argc, char **argv)
 	char kill_order[1024] = "";
 	const char *end = "timeout";
 
+	emit("start_uptime_ms=%ld", (long)boot0.tv_sec * 1000 + boot0.tv_nsec / 1000000);
 	emit("mem_total_kib=%ld", m.mem_total_kib);
 	emit("swap_total_kib=%ld", m.swap_total_kib);
 	emit("mem_available_start_kib=%ld", m.mem_available_kib);
