@@ -9,8 +9,12 @@
 #
 # Scenarios, by number or name (default: all):
 #   1 fast-hog      one process allocating flat out, no swap: oomguard kills it,
-#                   the kernel's killer never runs
-#   2 slow-leak     a slow leak with zram swap: killed before swap runs out
+#                   the kernel's killer never runs; a second boot on the same
+#                   state disk lists the kill in oomguard --history (name,
+#                   reason, signal, outcome, top users, the earlier boot's id)
+#   2 slow-leak     a slow leak with zram swap: killed before swap runs out; the
+#                   --warn-hook (the only flag added) ran before the SIGTERM and
+#                   named the leak
 #   3 many-growers  twenty processes growing together: the largest dies first,
 #                   and no other
 #   4 protected     oom_score_adj -1000 and --avoid protect large bystanders; an
@@ -21,7 +25,8 @@
 #                   proves that the workload thrashes at all)
 #   6 self          oomguard is never killed and its VmRSS stays small
 #   7 kernel-oom    when the kernel's killer acts first, oomguard reports it and
-#                   runs its --kernel-oom-hook
+#                   runs its --kernel-oom-hook; a second boot's oomguard --history
+#                   has the kernel-oom event, naming the cgroup /vmtest
 #   8 stuck-victim  the runaway does not act on SIGTERM (it blocks it and stops
 #                   itself): SIGTERM first, SIGKILL after --kill-timeout 2, its
 #                   memory reaped (process_mrelease), no one else killed
@@ -49,6 +54,11 @@
 #
 # Prints PASS or FAIL per scenario with the measured numbers (and, on FAIL,
 # the guest's oomguard log and kernel OOM lines), then "N passed, N failed".
+# Every boot of a scenario has a fresh ext4 state disk (/dev/vdc, made with
+# the host's mke2fs) mounted on /var/lib, so oomguard keeps its history at
+# its default --state-dir; fast-hog's and kernel-oom's is kept for a second
+# boot that runs no workload and no daemon, only oomguard --history (the
+# table is printed) and --history --json (read with python3).
 # Exit status: 0 all passed, 1 some failed, 77 skipped (no qemu, busybox,
 # static libc or kernel package), 99 the harness itself broke.
 # Knobs are listed at the top of lib-vm.sh; OOMGUARD_VM_KEEP=1 keeps the work
