@@ -375,7 +375,8 @@ check_slow_leak() {
 	SUMMARY="leak $(res proc.leak.end) after $(secs "$(num first_kill_ms)") at $(mib "$(num proc.leak.size_kib)");"
 	SUMMARY+=" SwapFree lowest $(mib "$swap_min") of $(mib "$swap_total");"
 	SUMMARY+=" MemAvailable min $(mib "$(num mem_available_min_kib)");"
-	SUMMARY+=" warn hook ran $(num hook.warn.runs 0) time(s), first $(secs "$WARN_LEAD_MS") before the SIGTERM"
+	SUMMARY+=" warn hook ran $(num hook.warn.runs 0) time(s)"
+	[ "$WARN_LEAD_MS" -ge 0 ] && SUMMARY+=", first $(secs "$WARN_LEAD_MS") before the SIGTERM"
 }
 
 check_many_growers() {
