@@ -60,11 +60,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #elif defined(FUZZ_MOUNTINFO)
 	{
 		/* The device is the input's first two bytes, so that a line of
-		 * the corpus can be the proc mount or not. */
+		 * the corpus can be the proc mount or not; the text is the
+		 * rest (the seeds start "\0\025": parsed from byte 0, their
+		 * NUL ended the text before the first line, and the fuzzer
+		 * reached the parser only when a mutation happened on it). */
 		unsigned major = size > 0 ? data[0] % 4 : 0, minor = size > 1 ? data[1] : 0;
+		const char *text = size > 2 ? buf + 2 : "";
 		struct visibility_mount m;
 
-		if (visibility_parse_mountinfo(buf, major, minor, &m) == 0 && m.found) {
+		if (visibility_parse_mountinfo(text, major, minor, &m) == 0 && m.found) {
 			if (m.hidepid != 0 && m.hidepid != 1 && m.hidepid != 2 && m.hidepid != 4)
 				abort();
 			if (memchr(m.hidepid_text, '\0', sizeof(m.hidepid_text)) == NULL)
