@@ -324,6 +324,11 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
+	/* A daemon that is asked to stop while it starts (a service manager's
+	 * restart, a test that saw it open its first descriptor) stops
+	 * cleanly, with status 0, rather than die of the signal. */
+	if (cfg.action == CONFIG_RUN)
+		install_signals();
 	r = open_procfs(&cfg, &procfs);
 	if (r != 0) {
 		procfs_close(&procfs);
@@ -344,7 +349,6 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return r < 0 ? 1 : close_stdout("--list");
 	}
-	install_signals();
 	log_start(&cfg);
 	r = loop_open(&the_loop, &cfg, &procfs);
 	if (r == 0) {
