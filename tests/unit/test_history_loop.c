@@ -26,29 +26,39 @@ static void put_vmstat(const char *dir, unsigned oom_kill)
 	fixture_puts(dir, "vmstat", text);
 }
 
-Test(history_loop, a_kernel_oom_names_the_top_users_before_and_who_is_gone)
+/* A copy of the lowmem fixture under /tmp with 30 % available and swap
+ * half free (no floor is near), the kernel's oom_kill at 5, and the loop
+ * opened on it with its history in DIR/state (into state, 600 bytes). */
+static char *open_fixture(char *state)
 {
 	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
-	char cmd[2048], state[600];
-	static char out[65536], err[4096];
-	FILE *o, *e;
+	char cmd[2048];
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(cmd, sizeof(cmd), "cp -r '%s/lowmem/.' '%s'", getenv("OOMGUARD_FIXTURES"), dir);
 	cr_assert_eq(system(cmd), 0);
-	/* 30 % available, swap half free: no floor is near. */
 	fixture_puts(dir, "meminfo",
 		     "MemTotal:        2015232 kB\nMemFree:          300000 kB\n"
 		     "MemAvailable:     604569 kB\nCached:           300000 kB\n"
 		     "SwapTotal:       1048572 kB\nSwapFree:         524286 kB\n"
 		     "AnonPages:       1612185 kB\n");
 	put_vmstat(dir, 5);
-	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(state, 600, "%s/state", dir);
 	cfg = fixture_config((const char *const[]){ "-r", "0", "--psi-threshold", "0", NULL });
 	cfg.procfs_path = dir;
 	cfg.state_dir = state;
 	cr_assert_eq(procfs_open(&procfs, dir), 0);
 	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
+	return dir;
+}
+
+Test(history_loop, a_kernel_oom_names_the_top_users_before_and_who_is_gone)
+{
+	char cmd[2048], state[600];
+	static char out[65536], err[4096];
+	char *dir = open_fixture(state);
+	FILE *o, *e;
+
 	cr_assert(loop.history.on);
 
 	cr_assert_eq(loop_tick(&loop, 1000), 0);
@@ -100,30 +110,17 @@ static void put_events(const char *dir, const char *cgroup, unsigned oom_kill)
  * the log or the journal gets, built from the same event). */
 Test(history_loop, a_kernel_oom_inside_a_limited_cgroup_names_it)
 {
-	char *dir = strdup("/tmp/oomguard-fixture-XXXXXX");
 	char cmd[2048], state[600], tree[600];
 	static char out[65536], err[4096];
+	char *dir = open_fixture(state);
 	FILE *o, *e;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "cp -r '%s/lowmem/.' '%s' && mkdir -p '%s/cgroup/box' "
-		 "'%s/cgroup/system.slice/web.service'", getenv("OOMGUARD_FIXTURES"), dir, dir, dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/cgroup/box' '%s/cgroup/system.slice/web.service'",
+		 dir, dir);
 	cr_assert_eq(system(cmd), 0);
-	fixture_puts(dir, "meminfo",
-		     "MemTotal:        2015232 kB\nMemFree:          300000 kB\n"
-		     "MemAvailable:     604569 kB\nCached:           300000 kB\n"
-		     "SwapTotal:       1048572 kB\nSwapFree:         524286 kB\n"
-		     "AnonPages:       1612185 kB\n");
-	put_vmstat(dir, 5);
 	put_events(dir, "/box", 3);
 	put_events(dir, "/system.slice/web.service", 0);
-	snprintf(state, sizeof(state), "%s/state", dir);
 	snprintf(tree, sizeof(tree), "%s/cgroup", dir);
-	cfg = fixture_config((const char *const[]){ "-r", "0", "--psi-threshold", "0", NULL });
-	cfg.procfs_path = dir;
-	cfg.state_dir = state;
-	cr_assert_eq(procfs_open(&procfs, dir), 0);
-	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
 	/* The fixture's tree instead of this machine's, walked as
 	 * loop_open walks it. */
 	if (loop.act.kill.cgroup_root_fd >= 0)
