@@ -305,9 +305,10 @@ check_boot2() {
 	section history-json >"$VM_WORK/boot2/history.json"
 	python3 "$SD_DIR/pick-record.py" "$VM_WORK/boot2/history.json" "pid=$pid" >"$rec"
 
-	# The table: a line with the pid, the name and the journal's reason, and
-	# for every top user that the JSON lists, a line with its pid and name.
-	lines=$(section history | grep -E "(^|[^0-9])$pid([^0-9]|$)" | grep -w leak)
+	# The table: the kill's row (event "kill": the warning before it has a
+	# row with the same pid and name) with the journal's reason, and for
+	# every top user that the JSON lists, a line with its pid and name.
+	lines=$(section history | grep -E " kill +$pid " | grep -w leak)
 	ok=0
 	words="oomguard --history exit $(res history_rc), $(section history | wc -l) line(s)"
 	if [ -n "$lines" ]; then
