@@ -10,6 +10,7 @@
 
 #include "decide/decide.h"
 #include "log.h"
+#include "parse/strutil.h"
 #include "version.h"
 
 #if HAVE_SD_JOURNAL
@@ -193,33 +194,15 @@ const char *journal_field(const struct journal_entry *e, const char *key, size_t
 
 /* ---- where it goes ---------------------------------------------------------- */
 
-/* One decimal number at s, digits only (strtoull alone would take a sign
- * or blanks). Returns the character after it, or NULL. */
-static const char *parse_decimal(const char *s, unsigned long long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return NULL;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno ? NULL : end;
-}
-
 bool journal_stream_matches(const char *value, const struct stat *st)
 {
-	unsigned long long dev, ino;
+	uint64_t dev, ino;
 	const char *p;
 
-	if (!value)
+	if (!value || strutil_parse_u64(value, &p, UINT64_MAX, &dev) < 0 || *p != ':' ||
+	    strutil_parse_u64(p + 1, &p, UINT64_MAX, &ino) < 0 || *p != '\0')
 		return false;
-	p = parse_decimal(value, &dev);
-	if (!p || *p != ':')
-		return false;
-	p = parse_decimal(p + 1, &ino);
-	if (!p || *p != '\0')
-		return false;
-	return (unsigned long long)st->st_dev == dev && (unsigned long long)st->st_ino == ino;
+	return (uint64_t)st->st_dev == dev && (uint64_t)st->st_ino == ino;
 }
 
 #if HAVE_SD_JOURNAL
