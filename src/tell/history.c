@@ -13,6 +13,7 @@
 #include "acquire/procfs.h"
 #include "decide/decide.h"
 #include "log.h"
+#include "tell/report.h"
 
 static const char *const file_names[2] = { "history.0.jsonl", "history.1.jsonl" };
 
@@ -231,11 +232,6 @@ int history_flush(struct history *h)
 	return 0;
 }
 
-static const char *signal_name(int sig)
-{
-	return sig == SIGKILL ? "SIGKILL" : sig == SIGTERM ? "SIGTERM" : "none";
-}
-
 static void copy_top(struct hist_entry *e, const struct proc_sample *top, const bool *gone,
 		     unsigned n)
 {
@@ -269,7 +265,7 @@ uint64_t history_kill(struct history *h, const struct history_kill *k)
 	e->swap_kib = p->swap_kib;
 	snprintf(e->reason, sizeof(e->reason), "%s", decide_reason_name(k->reason));
 	snprintf(e->trigger, sizeof(e->trigger), "%s", k->trigger ? k->trigger : "");
-	snprintf(e->signal, sizeof(e->signal), "%s", signal_name(k->signal));
+	snprintf(e->signal, sizeof(e->signal), "%s", report_signal_name(k->signal));
 	e->mem_available_kib = k->mem_available_kib;
 	e->swap_free_kib = k->swap_free_kib;
 	copy_top(e, k->top, NULL, k->n_top);
@@ -286,7 +282,7 @@ int history_outcome(struct history *h, uint64_t kill_seq, const struct history_o
 	begin_entry(h, HIST_OUTCOME);
 	e->kill_seq = kill_seq;
 	snprintf(e->outcome, sizeof(e->outcome), "%s", o->killed ? "killed" : "failed");
-	snprintf(e->last_signal, sizeof(e->last_signal), "%s", signal_name(o->last_signal));
+	snprintf(e->last_signal, sizeof(e->last_signal), "%s", report_signal_name(o->last_signal));
 	snprintf(e->escalation, sizeof(e->escalation), "%s", o->escalation ? o->escalation : "");
 	e->exited_ms = o->exited_ms;
 	e->released = o->released;

@@ -131,8 +131,7 @@ int journal_build_kill(struct journal_entry *e, const struct report_kill *k, con
 	r |= add_process(e, c, k->unit, cgroup);
 	r |= add_fmt(e, "OOMGUARD_SCORE", "%ld", c->score);
 	r |= add_str(e, "OOMGUARD_REASON", decide_reason_name(k->reason));
-	r |= add_str(e, "OOMGUARD_SIGNAL", k->signal == SIGKILL ? "SIGKILL"
-					   : k->signal == SIGTERM ? "SIGTERM" : "none");
+	r |= add_str(e, "OOMGUARD_SIGNAL", report_signal_name(k->signal));
 	r |= add_outcome(e, k->verb);
 	if (k->exited_ms >= 0)
 		r |= add_fmt(e, "OOMGUARD_EXITED_MS", "%d", k->exited_ms);

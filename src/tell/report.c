@@ -166,6 +166,11 @@ static void format_unit(char *buf, size_t len, const char *unit)
 	snprintf(buf, len, strpbrk(esc, " =") ? "\"%s\"" : "%s", esc);
 }
 
+const char *report_signal_name(int sig)
+{
+	return sig == SIGKILL ? "SIGKILL" : sig == SIGTERM ? "SIGTERM" : "none";
+}
+
 const char *report_format_kill(char *buf, size_t len, const struct report_kill *k)
 {
 	const struct candidate *c = k->victim;
@@ -181,7 +186,7 @@ const char *report_format_kill(char *buf, size_t len, const struct report_kill *
 	       (unsigned)c->proc.uid, unit, c->kernel_score, c->score,
 	       (unsigned long long)c->proc.rss_kib, (unsigned long long)c->proc.swap_kib,
 	       decide_reason_name(k->reason),
-	       k->signal == SIGKILL ? "SIGKILL" : k->signal == SIGTERM ? "SIGTERM" : "none");
+	       report_signal_name(k->signal));
 	if (k->escalation)
 		strutil_append(buf, len, &o, " escalation=%s", k->escalation);
 	if (k->exited_ms >= 0)

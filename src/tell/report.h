@@ -46,6 +46,11 @@ const char *report_format_policy(char *buf, size_t len, const struct config *cfg
  * at four bytes per odd byte. */
 #define REPORT_UNIT_ESCAPED (255 * 4 + 1)
 
+/* "SIGKILL", "SIGTERM" or, for any other value (0: nothing sent), "none":
+ * the word the kill record, the history and the journal use. Returns a
+ * static string. */
+const char *report_signal_name(int sig);
+
 /* What a kill record says about the outcome; NULL fields are left out. */
 struct report_kill {
 	const struct candidate *victim;
