@@ -519,7 +519,7 @@ static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 	const struct candidate *c = NULL;
 	struct proc_names names = { .unit = "" };
 	char why[256], now_text[768], victim[1024], name[PIDINFO_COMM_MAX * 4 + 1];
-	char unit[sizeof(names.unit) * 4 + 1];
+	char unit[REPORT_UNIT_ESCAPED + 2];
 	char line[sizeof(why) + sizeof(victim) + sizeof(now_text) + 64];
 
 	l->warn_max_kib = warn_mem_max_kib(l->cfg, &d->floors, l->s.mi.mem_total_kib);
@@ -535,7 +535,7 @@ static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 		snprintf(victim, sizeof(victim), "would kill first pid=%d name=\"%s\" uid=%u unit=%s "
 			 "oom_score=%ld rss_kib=%llu swap_kib=%llu", (int)c->proc.pid,
 			 log_escape(name, sizeof(name), c->proc.comm), (unsigned)c->proc.uid,
-			 names.unit[0] ? log_escape(unit, sizeof(unit), names.unit) : "-",
+			 report_format_unit(unit, sizeof(unit), names.unit),
 			 c->kernel_score, (unsigned long long)c->proc.rss_kib,
 			 (unsigned long long)c->proc.swap_kib);
 	}

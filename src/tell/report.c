@@ -151,19 +151,17 @@ const char *report_format_policy(char *buf, size_t len, const struct config *cfg
 	return buf;
 }
 
-/* The unit as one field: escaped as names are, and quoted when it holds a
- * space or '=' (a cgroup name may: whoever owns the subtree chooses it), so
- * that it can neither end the line nor add a field of its own. */
-static void format_unit(char *buf, size_t len, const char *unit)
+const char *report_format_unit(char *buf, size_t len, const char *unit)
 {
 	char esc[REPORT_UNIT_ESCAPED];
 
 	if (!unit || !*unit) {
 		snprintf(buf, len, "-");
-		return;
+		return buf;
 	}
 	log_escape(esc, sizeof(esc), unit);
 	snprintf(buf, len, strpbrk(esc, " =") ? "\"%s\"" : "%s", esc);
+	return buf;
 }
 
 const char *report_signal_name(int sig)
@@ -178,7 +176,7 @@ const char *report_format_kill(char *buf, size_t len, const struct report_kill *
 	char unit[REPORT_UNIT_ESCAPED + 2];
 	size_t o = 0;
 
-	format_unit(unit, sizeof(unit), k->unit);
+	report_format_unit(unit, sizeof(unit), k->unit);
 	strutil_append(buf, len, &o,
 	       "%s pid=%d name=\"%s\" uid=%u unit=%s oom_score=%ld score=%ld rss_kib=%llu "
 	       "swap_kib=%llu reason=%s signal=%s",

@@ -46,6 +46,13 @@ const char *report_format_policy(char *buf, size_t len, const struct config *cfg
  * at four bytes per odd byte. */
 #define REPORT_UNIT_ESCAPED (255 * 4 + 1)
 
+/* The unit as one field of a record: escaped as names are, and quoted when
+ * it holds a space or '=' (a cgroup name may: whoever owns the subtree
+ * chooses it), so that it can neither end the line nor add a field of its
+ * own; "-" when there is none. buf takes REPORT_UNIT_ESCAPED + 2 bytes.
+ * Returns buf. */
+const char *report_format_unit(char *buf, size_t len, const char *unit);
+
 /* "SIGKILL", "SIGTERM" or, for any other value (0: nothing sent), "none":
  * the word the kill record, the history and the journal use. Returns a
  * static string. */

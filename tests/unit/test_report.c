@@ -65,3 +65,16 @@ Test(report, members_spared_are_counted_in_the_record)
 	k.spared = 0;
 	cr_expect_null(strstr(report_format_kill(buf, sizeof(buf), &k), "spared"), "%s", buf);
 }
+
+/* The unit field every record uses (the kill record, the warning): a unit
+ * that holds a space or '=' is quoted, so it cannot add a field. */
+Test(report, unit_field_is_escaped_and_quoted_when_it_could_split)
+{
+	char buf[REPORT_UNIT_ESCAPED + 2];
+
+	cr_expect_str_eq(report_format_unit(buf, sizeof(buf), "app.service"), "app.service");
+	cr_expect_str_eq(report_format_unit(buf, sizeof(buf), ""), "-");
+	cr_expect_str_eq(report_format_unit(buf, sizeof(buf), NULL), "-");
+	cr_expect_str_eq(report_format_unit(buf, sizeof(buf), "a b=c.scope"), "\"a b=c.scope\"");
+	cr_expect_str_eq(report_format_unit(buf, sizeof(buf), "x\"y\n.scope"), "x\\x22y\\x0a.scope");
+}
