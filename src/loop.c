@@ -127,18 +127,29 @@ static bool quick_tick(struct loop *l, uint64_t now)
 
 /* Scan the processes and rank them: the candidates (best first) and the
  * top memory users land in l->sel. */
-static void select_victims(struct loop *l)
+/* Scan every process into sel, ranked against the current totals. For
+ * victims (choose), the text the rules match (command line, cgroup) is
+ * read and the processes that outlived their SIGKILL are left out; for
+ * the top memory users alone, neither. Returns scan_each's result. */
+static int scan_into(struct loop *l, struct selection *sel, bool choose)
 {
 	uint64_t totalpages = badness_totalpages(l->s.mi.mem_total_kib, l->s.mi.swap_total_kib,
 						 l->page_kib);
+
+	l->scan.want_cmdline = choose && badness_rules_need_cmdline(l->cfg);
+	l->scan.want_cgroup = choose && badness_rules_need_cgroup(l->cfg);
+	select_init(sel, l->cfg, l->self, totalpages, l->page_kib);
+	if (choose)
+		select_set_skip(sel, &l->act.skip);
+	return scan_each(&l->scan, select_visit, sel);
+}
+
+static void select_victims(struct loop *l)
+{
 	int r;
 
-	l->scan.want_cmdline = badness_rules_need_cmdline(l->cfg);
-	l->scan.want_cgroup = badness_rules_need_cgroup(l->cfg);
-	select_init(&l->sel, l->cfg, l->self, totalpages, l->page_kib);
-	select_set_skip(&l->sel, &l->act.skip);
 	l->scans++;
-	r = scan_each(&l->scan, select_visit, &l->sel);
+	r = scan_into(l, &l->sel, true);
 	if (r < 0)
 		log_err("cannot list processes in %s: %s", l->cfg->procfs_path, strerror(-r));
 	log_debug("scan: %u processes, %u candidates, %u vanished, %u malformed",
@@ -287,7 +298,7 @@ static void history_record_outcome(struct loop *l, const struct act_result *res)
  * on: a scan that reads no cmdline or cgroup. */
 static void keep_top_users(struct loop *l, uint64_t now)
 {
-	uint64_t totalpages, was = l->top_free_kib, is = free_kib(l);
+	uint64_t was = l->top_free_kib, is = free_kib(l);
 	uint64_t moved = is > was ? is - was : was - is;
 
 	if (!l->history.on || now < l->next_top_ms)
@@ -298,11 +309,7 @@ static void keep_top_users(struct loop *l, uint64_t now)
 	l->next_top_ms = now + TOP_REFRESH_MS;
 	l->top_scan_ms = now;
 	l->top_free_kib = is;
-	totalpages = badness_totalpages(l->s.mi.mem_total_kib, l->s.mi.swap_total_kib,
-					l->page_kib);
-	l->scan.want_cmdline = l->scan.want_cgroup = false;
-	select_init(&l->top_sel, l->cfg, l->self, totalpages, l->page_kib);
-	if (scan_each(&l->scan, select_visit, &l->top_sel) < 0)
+	if (scan_into(l, &l->top_sel, false) < 0)
 		l->top_sel.n_top_mem = 0;
 }
 
