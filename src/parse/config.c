@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "parse/memcg.h"
 #include "parse/regexbound.h"
 #include "parse/strutil.h"
 
@@ -45,6 +46,10 @@ const char config_usage[] =
 	"      --sort-by-rss          rank by RSS+swap instead of the kernel's oom_score\n"
 	"      --list                 print the candidates, best victim first, and exit\n"
 	"\n"
+	"Containers and cgroup limits (default: the tightest memory.max on oomguard's own cgroup, if any):\n"
+	"      --cgroup PATH          watch the cgroup v2 PATH (as /proc/PID/cgroup shows it) and kill only in it\n"
+	"      --no-cgroup            watch the whole machine even under a memory limit\n"
+	"\n"
 	"Killing:\n"
 	"  -g, --kill-group           kill the victim's whole process group\n"
 	"      --kill-cgroup          kill every process of the victim's cgroup\n"
@@ -66,6 +71,7 @@ const char config_usage[] =
 	"      --user NAME            started as root, run as NAME after set-up (default oomguard, else nobody; root keeps uid 0)\n"
 	"      --procfs DIR           read DIR instead of /proc\n"
 	"      --sysfs DIR            read DIR instead of /sys (zram accounting)\n"
+	"      --cgroupfs DIR         read DIR instead of the cgroup v2 mount (/sys/fs/cgroup)\n"
 	"      --once                 check once, report, and exit\n"
 	"  -d, --debug                verbose logging\n"
 	"  -h, --help                 show this help and exit\n"
@@ -110,6 +116,9 @@ enum {
 	OPT_STATE_DIR,
 	OPT_HISTORY,
 	OPT_JSON,
+	OPT_CGROUP,
+	OPT_NO_CGROUP,
+	OPT_CGROUPFS,
 };
 
 static const struct option long_options[] = {
@@ -153,6 +162,9 @@ static const struct option long_options[] = {
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "history", no_argument, NULL, OPT_HISTORY },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "no-cgroup", no_argument, NULL, OPT_NO_CGROUP },
+	{ "cgroupfs", required_argument, NULL, OPT_CGROUPFS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -528,6 +540,32 @@ static void floor_default(struct config_floor *floor)
 	}
 }
 
+/* --cgroup PATH: a cgroup v2 path as /proc/PID/cgroup shows it ("/" first,
+ * relative to the mount), a trailing '/' allowed. A file system path
+ * (/sys/fs/cgroup/...) is refused with the form meant, rather than guessed
+ * at. Returns 0 or -EINVAL. */
+static int parse_cgroup_path(struct config *cfg, const char *arg, char *errbuf, size_t errlen)
+{
+	size_t len = strlen(arg);
+
+	if (strutil_startswith(arg, "/sys/fs/cgroup"))
+		return fail(errbuf, errlen, "--cgroup: '%.200s' is a file system path; give the cgroup "
+			    "as /proc/PID/cgroup shows it, relative to the cgroup v2 mount (--cgroup "
+			    "%.200s)", arg, arg[14] == '/' ? arg + 14 : "/");
+	if (len >= sizeof(cfg->cgroup_buf))
+		return fail(errbuf, errlen, "--cgroup: the path is longer than %zu bytes",
+			    sizeof(cfg->cgroup_buf) - 1);
+	memcpy(cfg->cgroup_buf, arg, len + 1);
+	while (len > 1 && cfg->cgroup_buf[len - 1] == '/')
+		cfg->cgroup_buf[--len] = '\0';
+	if (!memcg_path_valid(cfg->cgroup_buf))
+		return fail(errbuf, errlen, "--cgroup: '%.200s' is not a cgroup path: it must start "
+			    "with '/' and name no '.' or '..' (e.g. --cgroup /machine.slice/lxc-web.scope)",
+			    arg);
+	cfg->cgroup_path = cfg->cgroup_buf;
+	return 0;
+}
+
 /* The kill history's flags (tell/history.h). Returns 0 or -EINVAL. */
 static int parse_history_option(struct config *cfg, int c, const char *arg, char *errbuf,
 				size_t errlen)
@@ -640,6 +678,9 @@ static int parse_option(struct config *cfg, int c, const char *arg, const char *
 		return parse_percent_part(cfg, "--warn-psi", "level", arg, false, 10000,
 					  &cfg->warn_psi_centi, errbuf, errlen);
 	case OPT_WARN_HOOK: cfg->warn_hook = hook_path(cfg, flag, arg); return 0;
+	case OPT_CGROUP: return parse_cgroup_path(cfg, arg, errbuf, errlen);
+	case OPT_NO_CGROUP: cfg->no_cgroup = true; return 0;
+	case OPT_CGROUPFS: cfg->cgroupfs_path = arg; return 0;
 	case OPT_STATE_DIR:
 	case OPT_HISTORY:
 	case OPT_JSON:
@@ -785,6 +826,9 @@ int config_parse(struct config *cfg, int argc, char **argv, char *errbuf, size_t
 	if (cfg->json && cfg->action != CONFIG_HISTORY)
 		return fail(errbuf, errlen, "--json: only with --history (the log and the journal "
 			    "carry the daemon's records)");
+	if (cfg->cgroup_path && cfg->no_cgroup)
+		return fail(errbuf, errlen, "--cgroup and --no-cgroup: give one (--no-cgroup watches "
+			    "the whole machine, --cgroup one cgroup)");
 	if (cfg->kernel_oom)
 		kernel_oom_policy(cfg);
 	floor_default(&cfg->mem);

@@ -65,6 +65,14 @@ struct config {
 	bool once;			/* one iteration, then exit */
 	const char *procfs_path;
 	const char *sysfs_path;
+	const char *cgroupfs_path;	/* --cgroupfs; NULL: the cgroup2 mount */
+
+	/* Container mode (acquire/container.h): --cgroup PATH watches that
+	 * cgroup, --no-cgroup the machine; neither: the tightest memory
+	 * limit on oomguard's own cgroup path, if any. */
+	const char *cgroup_path;	/* --cgroup, trailing '/' cut; NULL: none */
+	bool no_cgroup;
+	char cgroup_buf[4096];		/* --cgroup's path (MEMCG_LIMIT_PATH_MAX) */
 
 	struct match_rule rules[CONFIG_MAX_RULES];
 	unsigned n_rules;
