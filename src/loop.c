@@ -75,6 +75,11 @@ static int loop_sample(struct loop *l, uint64_t now)
 
 	if (want_vmstat)
 		l->next_vmstat_ms = now + VMSTAT_IDLE_MS;
+	if (r < 0 && bad_key == sensors_memcg_source) {
+		log_err("cgroup %s: its memory files %s", l->container->limit.path,
+			r == -EINVAL ? "are malformed" : strerror(-r));
+		return r;
+	}
 	if (r == -EINVAL) {
 		log_err("%s/meminfo: missing or malformed %s", l->cfg->procfs_path, bad_key);
 		return r;
@@ -125,22 +130,36 @@ static bool quick_tick(struct loop *l, uint64_t now)
 
 /* ---- decide -------------------------------------------------------------- */
 
-/* Scan the processes and rank them: the candidates (best first) and the
- * top memory users land in l->sel. */
+/* The totalpages the kernel's killer would score with: RAM + swap for a
+ * global OOM, the watched cgroup's limits for its memcg OOM. */
+static uint64_t loop_totalpages(const struct loop *l)
+{
+	const struct container *c = l->container;
+
+	if (c->on)
+		return badness_memcg_totalpages(c->limit.max, c->limit.swap_max,
+						l->s.machine.swap_total_kib, c->swappiness,
+						l->page_kib);
+	return badness_totalpages(l->s.mi.mem_total_kib, l->s.mi.swap_total_kib, l->page_kib);
+}
+
 /* Scan every process into sel, ranked against the current totals. For
  * victims (choose), the text the rules match (command line, cgroup) is
  * read and the processes that outlived their SIGKILL are left out; for
- * the top memory users alone, neither. Returns scan_each's result. */
+ * the top memory users alone, neither. In container mode only the
+ * processes of the watched subtree count (their cgroup is read for that).
+ * Returns scan_each's result. */
 static int scan_into(struct loop *l, struct selection *sel, bool choose)
 {
-	uint64_t totalpages = badness_totalpages(l->s.mi.mem_total_kib, l->s.mi.swap_total_kib,
-						 l->page_kib);
+	bool within = l->container->on;
 
 	l->scan.want_cmdline = choose && badness_rules_need_cmdline(l->cfg);
-	l->scan.want_cgroup = choose && badness_rules_need_cgroup(l->cfg);
-	select_init(sel, l->cfg, l->self, totalpages, l->page_kib);
+	l->scan.want_cgroup = within || (choose && badness_rules_need_cgroup(l->cfg));
+	select_init(sel, l->cfg, l->self, loop_totalpages(l), l->page_kib);
 	if (choose)
 		select_set_skip(sel, &l->act.skip);
+	if (within)
+		select_set_subtree(sel, l->container->subtree);
 	return scan_each(&l->scan, select_visit, sel);
 }
 
@@ -446,13 +465,18 @@ static void describe_kernel_oom(char *buf, size_t len, const struct kernel_oom_e
  * and the hook; the operator may want to plan a reboot. */
 static void report_kernel_oom(struct loop *l, const struct kernel_oom_event *ev)
 {
-	char where[512], line[768];
+	char where[512], counter[160], line[900];
 
 	describe_kernel_oom(where, sizeof(where), ev);
+	if (l->container->on)
+		snprintf(counter, sizeof(counter), "oom_kill in the memory.events of the watched "
+			 "cgroup is now %llu", (unsigned long long)l->last_cgroup_oom_kill);
+	else
+		snprintf(counter, sizeof(counter), "oom_kill in /proc/vmstat is now %llu",
+			 (unsigned long long)l->s.vm.oom_kill);
 	snprintf(line, sizeof(line),
-		 "the kernel's OOM killer ran %llu time(s) (oom_kill in /proc/vmstat is now %llu): "
-		 "%s; check the kernel log (dmesg) for what it killed",
-		 (unsigned long long)ev->kills, (unsigned long long)l->s.vm.oom_kill, where);
+		 "the kernel's OOM killer ran %llu time(s) (%s): %s; check the kernel log (dmesg) "
+		 "for what it killed", (unsigned long long)ev->kills, counter, where);
 	journal_kernel_oom(loop_journal(l), line, ev, l->s.vm.oom_kill);
 	history_kernel_oom_event(l, ev);
 	/* Also in --dryrun: this reports what the kernel did, not a kill of
@@ -468,10 +492,38 @@ static void report_kernel_oom(struct loop *l, const struct kernel_oom_event *ev)
 	}
 }
 
+/* Container mode: the watched cgroup's memory.events oom_kill (its own and
+ * its descendants' memcg kills) is what oomguard is there to keep at 0; a
+ * kill elsewhere on the host is another cgroup's business. */
+static void watch_cgroup_oom(struct loop *l)
+{
+	uint64_t kills;
+
+	if (sensors_memcg_oom_kill(&l->sensors, &kills) < 0)
+		return;
+	if (l->have_cgroup_oom_kill && kills > l->last_cgroup_oom_kill) {
+		struct kernel_oom_event ev = { .kills = kills - l->last_cgroup_oom_kill,
+					       .cgroups_known = true, .n_cgroups = 1 };
+
+		snprintf(ev.cgroup[0].path, sizeof(ev.cgroup[0].path), "%.*s",
+			 (int)sizeof(ev.cgroup[0].path) - 1, l->container->limit.path);
+		ev.cgroup[0].kills = ev.kills;
+		l->last_cgroup_oom_kill = kills;
+		report_kernel_oom(l, &ev);
+	}
+	l->last_cgroup_oom_kill = kills;
+	l->have_cgroup_oom_kill = true;
+}
+
 /* Watch /proc/vmstat's oom_kill; when it moved, walk the cgroup tree to
- * tell global kills from memory-cgroup ones. */
+ * tell global kills from memory-cgroup ones. In container mode, the
+ * watched cgroup's own counter instead. */
 static void watch_kernel_oom(struct loop *l)
 {
+	if (l->container->on) {
+		watch_cgroup_oom(l);
+		return;
+	}
 	if (!l->s.have_vmstat || !l->s.vm.have_oom_kill)
 		return;
 	if (l->have_oom_kill && l->s.vm.oom_kill > l->last_oom_kill) {
@@ -483,7 +535,7 @@ static void watch_kernel_oom(struct loop *l)
 
 		kills -= told;
 		l->oom_told_ahead -= told;
-		oomwatch_walk(l->act.kill.cgroup_root_fd, &l->oom_walk);
+		oomwatch_walk(l->cgroupfs->root_fd, &l->oom_walk);
 		memevents_diff(&l->oom_cgroups, &l->oom_walk, kills, &ev);
 		l->oom_told_ahead += ev.kills - kills;
 		l->oom_cgroups = l->oom_walk;
@@ -795,7 +847,8 @@ static void log_setup_lines(struct loop *l)
 		log_info("%s", pressure_describe(&l->pressure, i, line, sizeof(line)));
 }
 
-int loop_open(struct loop *l, const struct config *cfg, const struct procfs *procfs)
+int loop_open(struct loop *l, const struct config *cfg, const struct procfs *procfs,
+	      const struct cgroupfs *cgroupfs, const struct container *container)
 {
 	int r;
 
@@ -803,10 +856,11 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 	history_init(&l->history);
 	l->cfg = cfg;
 	l->procfs = procfs;
+	l->cgroupfs = cgroupfs;
+	l->container = container;
 	l->self = getpid();
 	l->page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
 	l->notify.fd = -1;
-	l->act.kill.cgroup_root_fd = -1;
 	l->hooks.timeout_ms = HOOK_TIMEOUT_MS;
 	l->scan.dir_fd = -1;
 	l->act.cfg = cfg;
@@ -829,12 +883,20 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 		log_err("cannot list processes in %s: %s", cfg->procfs_path, strerror(-r));
 		return r;
 	}
-	r = kill_init(&l->act.kill, procfs, NULL);
-	if (r < 0)
-		return r;
+	if (container->on) {
+		r = sensors_open_memcg(&l->sensors, cgroupfs, container->limit.path,
+				       container->limit.swap_path);
+		if (r < 0) {
+			log_err("cgroup %s: cannot open its memory files: %s", container->limit.path,
+				strerror(-r));
+			return r;
+		}
+	}
+	kill_init(&l->act.kill, procfs, cgroupfs);
 	/* Which cgroups had OOM kills before we started: a kernel kill is
 	 * placed by what grew since. */
-	oomwatch_walk(l->act.kill.cgroup_root_fd, &l->oom_cgroups);
+	if (!container->on)
+		oomwatch_walk(cgroupfs->root_fd, &l->oom_cgroups);
 	if (cfg->pre_kill)
 		hook_check(cfg->pre_kill, "--pre-kill");
 	if (cfg->post_kill)
@@ -854,7 +916,10 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 			 strerror(-r));
 	/* The trigger needs CAP_SYS_RESOURCE for a 1 s window: now, before
 	 * privileges are dropped. */
-	pressure_open_system(&l->pressure, procfs, cfg);
+	if (container->on)
+		pressure_open_cgroup(&l->pressure, cgroupfs, container->limit.path, cfg);
+	else
+		pressure_open_system(&l->pressure, procfs, cfg);
 	log_setup_lines(l);
 	open_history(l);
 	return 0;
@@ -906,7 +971,6 @@ void loop_close(struct loop *l)
 	metrics_close(&l->metrics);
 	pressure_close(&l->pressure);
 	notify_close(&l->notify);
-	kill_close(&l->act.kill);
 	scan_close(&l->scan);
 	sensors_close(&l->sensors);
 }

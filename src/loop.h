@@ -10,6 +10,8 @@
 
 #include "act/act.h"
 #include "act/hook.h"
+#include "acquire/cgroupfs.h"
+#include "acquire/container.h"
 #include "acquire/pressure.h"
 #include "acquire/procfs.h"
 #include "acquire/scan.h"
@@ -27,6 +29,8 @@
 struct loop {
 	const struct config *cfg;
 	const struct procfs *procfs;
+	const struct cgroupfs *cgroupfs;	/* the cgroup2 root; root_fd -1: none */
+	const struct container *container;	/* the memory view (container mode) */
 	struct sensors sensors;
 	struct pressure pressure;
 	struct scan scan;
@@ -45,6 +49,8 @@ struct loop {
 	uint64_t acting_free_kib;	/* MemAvailable + free swap right before its signal */
 	uint64_t last_oom_kill;
 	bool have_oom_kill;
+	uint64_t last_cgroup_oom_kill;	/* container mode: memory.events oom_kill */
+	bool have_cgroup_oom_kill;
 	bool warned_no_candidate;
 	uint64_t refused_until_ms;	/* every candidate refused (EPERM): not before then */
 	unsigned refused_backoff_ms;	/* the wait after the last refusal; 0: none */
@@ -87,10 +93,13 @@ struct loop {
 };
 
 /* Open every descriptor the loop keeps (meminfo, vmstat, swaps, zram, the
- * pressure sources and their triggers, the process directory, the cgroup
- * root): all that may need privilege, so call it before dropping
- * capabilities. Returns 0 or -errno (already logged). */
-int loop_open(struct loop *l, const struct config *cfg, const struct procfs *procfs);
+ * pressure sources and their triggers, the process directory; in
+ * container mode the watched cgroup's files): all that may need privilege,
+ * so call it before dropping capabilities. procfs, cgroupfs (opened or
+ * not) and container (acquire/container.h's choice) are borrowed and must
+ * outlive the loop. Returns 0 or -errno (already logged). */
+int loop_open(struct loop *l, const struct config *cfg, const struct procfs *procfs,
+	      const struct cgroupfs *cgroupfs, const struct container *container);
 
 /* One tick at now_ms: sample, watch the kernel's killer, decide, report,
  * warn that memory is running out (once per episode, when no kill is due),

@@ -18,6 +18,8 @@
 #include "acquire/sensors.h"
 #include "loop.h"
 #include "tell/report.h"
+#include "acquire/cgroupfs.h"
+#include "acquire/container.h"
 #include "acquire/procfs.h"
 #include "acquire/visibility.h"
 #include "version.h"
@@ -26,6 +28,8 @@ static volatile sig_atomic_t stop_requested;
 
 /* ~200 KiB of fixed buffers: static, not on the stack. */
 static struct loop the_loop;
+/* The memory view: three cgroup paths of up to 4 KiB. */
+static struct container the_view;
 
 static void on_stop_signal(int sig)
 {
@@ -128,14 +132,12 @@ static void log_start(const struct config *cfg)
 }
 
 /* Open the procfs root and check what the flags need of it: a readable
- * meminfo, size floors below the machine's totals, and the live procfs of
- * our pid namespace unless nothing will be signalled. Returns 0, or the
- * exit status after printing one line (2: bad usage). */
-static int open_procfs(struct config *cfg, struct procfs *procfs)
+ * meminfo (into *mi) and the live procfs of our pid namespace unless
+ * nothing will be signalled. Returns 0, or the exit status after printing
+ * one line (2: bad usage). */
+static int open_procfs(struct config *cfg, struct procfs *procfs, struct meminfo *mi)
 {
 	const char *bad_key = NULL;
-	struct meminfo mi;
-	char err[256];
 	int r;
 
 	r = procfs_open(procfs, cfg->procfs_path);
@@ -144,7 +146,7 @@ static int open_procfs(struct config *cfg, struct procfs *procfs)
 			strerror(-r));
 		return 2;
 	}
-	r = sensors_read_meminfo_once(procfs, &mi, &bad_key);
+	r = sensors_read_meminfo_once(procfs, mi, &bad_key);
 	if (r == -EINVAL) {
 		fprintf(stderr, "oomguard: %s/meminfo: missing or malformed %s\n", cfg->procfs_path,
 			bad_key);
@@ -155,15 +157,47 @@ static int open_procfs(struct config *cfg, struct procfs *procfs)
 			cfg->procfs_path, strerror(-r));
 		return 2;
 	}
-	if (config_check_totals(cfg, mi.mem_total_kib, mi.swap_total_kib, err, sizeof(err)) < 0) {
-		fprintf(stderr, "oomguard: %s\n", err);
-		return 2;
-	}
 	r = procfs_check_live(procfs);
 	if (r < 0 && !cfg->dryrun && cfg->action == CONFIG_RUN) {
 		fprintf(stderr, "oomguard: --procfs: '%s' is %s; pids there name other processes here, "
 			"so it can only be used with --dryrun or --list\n", cfg->procfs_path,
 			r == -ENOTSUP ? "not a procfs" : "the procfs of another pid namespace");
+		return 2;
+	}
+	return 0;
+}
+
+/* Open the cgroup v2 root (--cgroupfs, else the mount, if any) and choose
+ * the memory view (acquire/container.h), then check the size floors
+ * against that view's totals: a cgroup's memory.max and swap limit in
+ * container mode. Returns 0, or the exit status after printing one line
+ * (2: bad usage). */
+static int choose_view(struct config *cfg, const struct procfs *procfs,
+		       const struct meminfo *mi, struct cgroupfs *cg, struct container *view)
+{
+	uint64_t mem_total_kib = mi->mem_total_kib, swap_total_kib = mi->swap_total_kib;
+	char err[1024];
+	int r = cgroupfs_open(cg, cfg->cgroupfs_path);
+
+	if (r < 0 && cfg->cgroupfs_path) {
+		fprintf(stderr, "oomguard: --cgroupfs: cannot open '%s': %s\n", cfg->cgroupfs_path,
+			strerror(-r));
+		return 2;
+	}
+	if (container_choose(view, cfg, procfs, cg, getpid(), mi->mem_total_kib, err,
+			     sizeof(err)) < 0) {
+		fprintf(stderr, "oomguard: %s\n", err);
+		return 2;
+	}
+	if (view->on) {
+		if (view->limit.max / 1024 < mem_total_kib)
+			mem_total_kib = view->limit.max / 1024;
+		if (view->limit.swap_limit / 1024 < swap_total_kib)
+			swap_total_kib = view->limit.swap_limit / 1024;
+	}
+	if (config_check_totals(cfg, mem_total_kib, swap_total_kib, err, sizeof(err)) < 0) {
+		fprintf(stderr, "oomguard: %s%s\n", err,
+			view->on ? " (in container mode the totals are the cgroup's limits)" : "");
 		return 2;
 	}
 	return 0;
@@ -290,6 +324,8 @@ static int check_visibility(const struct config *cfg, const struct procfs *procf
 int main(int argc, char **argv)
 {
 	struct procfs procfs = PROCFS_INIT;
+	struct cgroupfs cgroupfs = CGROUPFS_INIT;
+	struct meminfo mi;
 	struct caps_user user;
 	struct config cfg;
 	char err[256];
@@ -329,8 +365,11 @@ int main(int argc, char **argv)
 	 * cleanly, with status 0, rather than die of the signal. */
 	if (cfg.action == CONFIG_RUN)
 		install_signals();
-	r = open_procfs(&cfg, &procfs);
+	r = open_procfs(&cfg, &procfs, &mi);
+	if (r == 0)
+		r = choose_view(&cfg, &procfs, &mi, &cgroupfs, &the_view);
 	if (r != 0) {
+		cgroupfs_close(&cgroupfs);
 		procfs_close(&procfs);
 		config_free(&cfg);
 		return r;
@@ -340,17 +379,23 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < cfg.n_warnings; i++)
 		log_warn("%s", cfg.warnings[i]);
 	if (cfg.action == CONFIG_LIST) {
-		r = list_print(stdout, &cfg, &procfs);
+		/* The ranking is a cgroup's: say whose (the machine's is the
+		 * one --list always showed). */
+		if (the_view.on)
+			log_info("memory view: %s", the_view.why);
+		r = list_print(stdout, &cfg, &procfs, &the_view);
 		if (r < 0)
 			fprintf(stderr, "oomguard: --list: %s%s\n",
 				ferror(stdout) ? "cannot write to stdout: " : "",
 				strerror(-r));
+		cgroupfs_close(&cgroupfs);
 		procfs_close(&procfs);
 		config_free(&cfg);
 		return r < 0 ? 1 : close_stdout("--list");
 	}
 	log_start(&cfg);
-	r = loop_open(&the_loop, &cfg, &procfs);
+	log_notice("memory view: %s", the_view.why);
+	r = loop_open(&the_loop, &cfg, &procfs, &cgroupfs, &the_view);
 	if (r == 0) {
 		struct caps_report caps = { 0 };
 		unsigned visible = 0;
@@ -394,6 +439,7 @@ int main(int argc, char **argv)
 	}
 	loop_close(&the_loop);
 
+	cgroupfs_close(&cgroupfs);
 	procfs_close(&procfs);
 	config_free(&cfg);
 	return r < 0 ? 1 : 0;

@@ -102,7 +102,12 @@ struct pressure_reading {
 /* One sample of everything the decision reads. */
 struct sample {
 	uint64_t time_ms;		/* CLOCK_MONOTONIC of the meminfo read */
+	/* The memory the decision sees: the machine's /proc/meminfo, or in
+	 * container mode the watched cgroup's view of it (parse/memcg.h
+	 * memcg_view), whose swap is capped by the machine's. */
 	struct meminfo mi;
+	struct meminfo machine;		/* /proc/meminfo as read */
+	bool cgroup_view;		/* mi is a cgroup's view */
 	struct vmstat vm;
 	struct swaps swaps;
 	struct pressure_reading pressure[PRESSURE_MAX_SOURCES];

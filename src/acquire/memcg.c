@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "parse/memcg.h"
+#include "parse/memevents.h"
 #include "parse/pidinfo.h"
 #include "parse/strutil.h"
 
@@ -17,6 +18,17 @@
 /* self/cgroup: as scope.c reads it, hybrid systems list a dozen v1 lines
  * before the "0::" one. */
 #define SELF_CGROUP_BUF_SIZE 8192
+
+/* A one-value file kept open, into buf (VALUE_BUF_SIZE). Returns 0,
+ * -EINVAL (longer than a value), or -errno. */
+static int read_value_fd(int fd, char *buf)
+{
+	long n = procfs_read_fd(fd, buf, VALUE_BUF_SIZE);
+
+	if (n == -EFBIG)
+		return -EINVAL;
+	return n < 0 ? (int)n : 0;
+}
 
 /* Read the one-value file name in dir_fd into buf. Returns 0, -EINVAL
  * (longer than a value), or -errno (-ENOENT: not there). */
@@ -43,10 +55,24 @@ static int read_limit(int dir_fd, const char *name, bool missing_ok, uint64_t *b
 	return r < 0 ? r : memcg_parse_limit(buf, bytes);
 }
 
-static int read_number(int dir_fd, const char *name, uint64_t *value)
+/* A kept limit file; fd -1 (not there) is unlimited. */
+static int read_limit_fd(int fd, uint64_t *bytes)
 {
 	char buf[VALUE_BUF_SIZE];
-	int r = read_value(dir_fd, name, buf);
+	int r;
+
+	if (fd < 0) {
+		*bytes = MEMCG_UNLIMITED;
+		return 0;
+	}
+	r = read_value_fd(fd, buf);
+	return r < 0 ? r : memcg_parse_limit(buf, bytes);
+}
+
+static int read_number_fd(int fd, uint64_t *value)
+{
+	char buf[VALUE_BUF_SIZE];
+	int r = read_value_fd(fd, buf);
 
 	return r < 0 ? r : memcg_parse_number(buf, value);
 }
@@ -64,45 +90,120 @@ static int stat_line(const char *line, void *data)
 }
 
 /* memory.stat line by line: its length grows with every kernel. */
-static int read_stat(int dir_fd, struct memcg_stat *st)
+static int read_stat_fd(int fd, struct memcg_stat *st)
 {
 	char buf[LINE_BUF_SIZE];
 	struct stat_read s = { .st = st };
-	_cleanup_close_ int fd = -1;
-	int r = procfs_open_file(dir_fd, "memory.stat", &fd);
+	int r;
 
-	if (r < 0)
-		return r;
 	memcg_stat_begin(st, &s.seen);
 	r = procfs_read_lines(fd, buf, sizeof(buf), stat_line, &s);
 	return r < 0 ? r : memcg_stat_end(s.seen);
 }
 
-int memcg_read_sample(const struct cgroupfs *cg, const char *path, struct memcg_sample *out)
+void memcg_files_close(struct memcg_files *f)
+{
+	procfs_closep(&f->max_fd);
+	procfs_closep(&f->current_fd);
+	procfs_closep(&f->high_fd);
+	procfs_closep(&f->stat_fd);
+	procfs_closep(&f->swap_max_fd);
+	procfs_closep(&f->swap_current_fd);
+	procfs_closep(&f->events_fd);
+}
+
+/* Open name in dir_fd into *fd; a missing optional file leaves it -1.
+ * Returns 0 or -errno. */
+static int open_member(int dir_fd, const char *name, bool optional, int *fd)
+{
+	int r = procfs_open_file(dir_fd, name, fd);
+
+	if (r == -ENOENT && optional) {
+		*fd = -1;
+		return 0;
+	}
+	return r;
+}
+
+int memcg_files_open(struct memcg_files *f, const struct cgroupfs *cg, const char *path)
 {
 	_cleanup_close_ int dir_fd = -1;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	*f = (struct memcg_files)MEMCG_FILES_INIT;
 	r = cgroupfs_open_dir(cg, path, &dir_fd);
 	if (r < 0)
 		return r;
-	if ((r = read_limit(dir_fd, "memory.max", false, &out->max)) < 0 ||
-	    (r = read_number(dir_fd, "memory.current", &out->current)) < 0 ||
-	    (r = read_limit(dir_fd, "memory.high", true, &out->high)) < 0 ||
-	    (r = read_stat(dir_fd, &out->stat)) < 0)
+	if ((r = open_member(dir_fd, "memory.max", false, &f->max_fd)) < 0 ||
+	    (r = open_member(dir_fd, "memory.current", false, &f->current_fd)) < 0 ||
+	    (r = open_member(dir_fd, "memory.stat", false, &f->stat_fd)) < 0 ||
+	    (r = open_member(dir_fd, "memory.high", true, &f->high_fd)) < 0 ||
+	    (r = open_member(dir_fd, "memory.events", true, &f->events_fd)) < 0 ||
+	    (r = open_member(dir_fd, "memory.swap.max", true, &f->swap_max_fd)) < 0)
+		goto fail;
+	/* Swap accounting is both files or neither. */
+	if (f->swap_max_fd >= 0 &&
+	    (r = open_member(dir_fd, "memory.swap.current", false, &f->swap_current_fd)) < 0)
+		goto fail;
+	return 0;
+fail:
+	memcg_files_close(f);
+	return r;
+}
+
+int memcg_files_read(const struct memcg_files *f, struct memcg_sample *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = read_limit_fd(f->max_fd, &out->max)) < 0 ||
+	    (r = read_number_fd(f->current_fd, &out->current)) < 0 ||
+	    (r = read_limit_fd(f->high_fd, &out->high)) < 0 ||
+	    (r = read_stat_fd(f->stat_fd, &out->stat)) < 0)
 		return r;
-	r = read_limit(dir_fd, "memory.swap.max", false, &out->swap_max);
-	if (r == -ENOENT) {
-		/* No swap accounting (swapaccount=0, CONFIG_MEMCG_SWAP off):
-		 * the kernel's swap.max is then "max" too. */
-		out->swap_max = MEMCG_UNLIMITED;
+	/* No swap accounting (swapaccount=0, CONFIG_MEMCG_SWAP off): the
+	 * kernel's swap.max is then "max" too. */
+	out->swap_max = MEMCG_UNLIMITED;
+	if (f->swap_max_fd < 0)
 		return 0;
-	}
-	if (r < 0 || (r = read_number(dir_fd, "memory.swap.current", &out->swap_current)) < 0)
+	if ((r = read_limit_fd(f->swap_max_fd, &out->swap_max)) < 0 ||
+	    (r = read_number_fd(f->swap_current_fd, &out->swap_current)) < 0)
 		return r;
 	out->have_swap = true;
 	return 0;
+}
+
+int memcg_files_read_current(const struct memcg_files *f, uint64_t *bytes)
+{
+	return read_number_fd(f->current_fd, bytes);
+}
+
+int memcg_files_read_oom_kill(const struct memcg_files *f, uint64_t *kills)
+{
+	/* memory.events: six short lines (~80 bytes). */
+	char buf[256];
+	long n;
+
+	if (f->events_fd < 0)
+		return -ENOENT;
+	n = procfs_read_fd(f->events_fd, buf, sizeof(buf));
+	if (n < 0)
+		return n == -EFBIG ? -EINVAL : (int)n;
+	return memevents_parse_oom_kill(buf, kills);
+}
+
+int memcg_read_sample(const struct cgroupfs *cg, const char *path, struct memcg_sample *out)
+{
+	struct memcg_files f;
+	int r = memcg_files_open(&f, cg, path);
+
+	if (r < 0) {
+		memset(out, 0, sizeof(*out));
+		return r;
+	}
+	r = memcg_files_read(&f, out);
+	memcg_files_close(&f);
+	return r;
 }
 
 struct procs_count {
@@ -172,6 +273,14 @@ int memcg_read_limit(const struct cgroupfs *cg, const char *self_path, pid_t sel
 	struct level_read lr = { .cg = cg, .self = self };
 
 	return memcg_find_limit(self_path, mem_total_kib * 1024, read_level, &lr, out);
+}
+
+int memcg_read_limit_at(const struct cgroupfs *cg, const char *path, uint64_t mem_total_kib,
+			struct memcg_limit *out)
+{
+	struct level_read lr = { .cg = cg, .self = 0 };
+
+	return memcg_find_limit_at(path, mem_total_kib * 1024, read_level, &lr, out);
 }
 
 int memcg_read_self_path(const struct procfs *procfs, char *path, size_t size)

@@ -26,24 +26,52 @@ static uint32_t watch_level(const struct config *cfg)
 	return cfg->psi_threshold_centi;
 }
 
-int pressure_open_system(struct pressure *p, const struct procfs *procfs,
-			 const struct config *cfg)
+/* Add a source: the pressure file path under dir_fd, its trigger (only on
+ * a kernel's file) and its trackers. Returns 0 or -ENOSPC. */
+static int add_source(struct pressure *p, const char *label, int dir_fd, const char *path,
+		      bool kernel_file, const struct config *cfg)
 {
 	struct pressure_source *src;
 
 	if (p->n >= PRESSURE_MAX_SOURCES)
 		return -ENOSPC;
 	src = &p->src[p->n++];
-	snprintf(src->label, sizeof(src->label), "system");
-	if (procfs_open_file(procfs->root_fd, "pressure/memory", &src->fd) < 0)
+	snprintf(src->label, sizeof(src->label), "%s", label);
+	if (dir_fd < 0 || procfs_open_file(dir_fd, path, &src->fd) < 0)
 		src->fd = -1;
-	trigger_setup(&src->trigger, procfs->root_fd, "pressure/memory", procfs_is_proc(procfs),
-		      cfg->psi_metric, watch_level(cfg));
+	if (dir_fd >= 0)
+		trigger_setup(&src->trigger, dir_fd, path, kernel_file, cfg->psi_metric,
+			      watch_level(cfg));
 	stall_init(&src->stall, cfg->psi_threshold_centi, cfg->psi_metric == PSI_METRIC_FULL,
 		   PRESSURE_WINDOW_MS);
 	stall_init(&src->warn_stall, cfg->warn_psi_centi, cfg->psi_metric == PSI_METRIC_FULL,
 		   PRESSURE_WINDOW_MS);
 	return 0;
+}
+
+int pressure_open_system(struct pressure *p, const struct procfs *procfs,
+			 const struct config *cfg)
+{
+	return add_source(p, "system", procfs->root_fd, "pressure/memory", procfs_is_proc(procfs),
+			  cfg);
+}
+
+int pressure_open_cgroup(struct pressure *p, const struct cgroupfs *cg, const char *path,
+			 const struct config *cfg)
+{
+	_cleanup_close_ int dir_fd = -1;
+	char label[64];
+	int r = cgroupfs_open_dir(cg, path, &dir_fd);
+
+	/* The label is for the log: a long path keeps its end, the part that
+	 * names the cgroup. */
+	if (strlen(path) < sizeof(label))
+		snprintf(label, sizeof(label), "%s", path);
+	else
+		snprintf(label, sizeof(label), "...%s", path + strlen(path) - (sizeof(label) - 4));
+	if (r < 0)
+		dir_fd = -1;
+	return add_source(p, label, dir_fd, "memory.pressure", cgroupfs_is_cgroup2(cg), cfg);
 }
 
 void pressure_close(struct pressure *p)

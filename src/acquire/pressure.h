@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acquire/cgroupfs.h"
 #include "acquire/procfs.h"
 #include "acquire/trigger.h"
 #include "parse/config.h"
@@ -51,6 +52,14 @@ void pressure_init(struct pressure *p);
  * (CONFIG_PSI=n, psi=0, before 4.20) the source is added with fd -1 and its
  * trigger in TRIGGER_NONE. Returns 0. */
 int pressure_open_system(struct pressure *p, const struct procfs *procfs,
+			 const struct config *cfg);
+
+/* Add a cgroup's source, memory.pressure of the cgroup at path ("/"
+ * first) under cg, as pressure_open_system does the system's: its trigger
+ * needs the file writable (root, a writable cgroup tree), else its
+ * averages are read every tick. The label is the path. Without the file
+ * (no such cgroup, PSI off) the source has fd -1. Returns 0 or -ENOSPC. */
+int pressure_open_cgroup(struct pressure *p, const struct cgroupfs *cg, const char *path,
 			 const struct config *cfg);
 
 void pressure_close(struct pressure *p);

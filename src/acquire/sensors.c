@@ -8,6 +8,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "parse/memcg.h"
 #include "parse/meminfo.h"
 #include "parse/vmstat.h"
 #include "parse/zram.h"
@@ -21,7 +22,12 @@ void sensors_init(struct sensors *s)
 	for (unsigned i = 0; i < ZRAM_MAX_DEVICES; i++)
 		s->zram_fds[i] = -1;
 	s->n_zram = 0;
+	s->memcg_on = s->memcg_swap_on = false;
+	s->memcg = s->memcg_swap = (struct memcg_files)MEMCG_FILES_INIT;
+	s->memcg_max = 0;
 }
+
+const char sensors_memcg_source[] = "(the watched cgroup's memory files)";
 
 int sensors_read_meminfo_once(const struct procfs *procfs, struct meminfo *mi,
 			      const char **bad_key)
@@ -57,8 +63,35 @@ int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sys
 	return 0;
 }
 
+int sensors_open_memcg(struct sensors *s, const struct cgroupfs *cg, const char *path,
+		       const char *swap_path)
+{
+	int r = memcg_files_open(&s->memcg, cg, path);
+
+	if (r < 0)
+		return r;
+	s->memcg_on = true;
+	if (swap_path && swap_path[0] && strcmp(swap_path, path) != 0) {
+		r = memcg_files_open(&s->memcg_swap, cg, swap_path);
+		if (r < 0)
+			return r;
+		s->memcg_swap_on = true;
+	}
+	return 0;
+}
+
+int sensors_memcg_oom_kill(struct sensors *s, uint64_t *kills)
+{
+	if (!s->memcg_on)
+		return -ENOENT;
+	return memcg_files_read_oom_kill(&s->memcg, kills);
+}
+
 void sensors_close(struct sensors *s)
 {
+	memcg_files_close(&s->memcg);
+	memcg_files_close(&s->memcg_swap);
+	s->memcg_on = s->memcg_swap_on = false;
 	procfs_closep(&s->meminfo_fd);
 	procfs_closep(&s->vmstat_fd);
 	procfs_closep(&s->swaps_fd);
@@ -140,6 +173,32 @@ int sensors_quick_available(struct sensors *s, uint64_t *kib)
 		return -errno;
 	free_kib = (uint64_t)si.freeram * si.mem_unit / 1024;
 	*kib = free_kib > s->reserve_kib ? free_kib - s->reserve_kib : 0;
+	if (s->memcg_on) {
+		uint64_t current, room_kib;
+		int r = memcg_files_read_current(&s->memcg, &current);
+
+		if (r < 0)
+			return r;
+		room_kib = s->memcg_max > current ? (s->memcg_max - current) / 1024 : 0;
+		if (room_kib < *kib)
+			*kib = room_kib;
+	}
+	return 0;
+}
+
+/* Container mode: the cgroup's view of machine into *view. Returns 0 or
+ * memcg_files_read's error. */
+static int read_memcg(struct sensors *s, const struct meminfo *machine, struct meminfo *view)
+{
+	struct memcg_sample mem, swap;
+	int r = memcg_files_read(&s->memcg, &mem);
+
+	if (r < 0)
+		return r;
+	if (s->memcg_swap_on && (r = memcg_files_read(&s->memcg_swap, &swap)) < 0)
+		return r;
+	memcg_view(&mem, s->memcg_swap_on ? &swap : &mem, machine, view);
+	s->memcg_max = mem.max;
 	return 0;
 }
 
@@ -154,7 +213,7 @@ void sensors_read_vmstat(struct sensors *s, struct sample *out)
 
 int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, const char **bad_key)
 {
-	uint64_t last_swap_total = out->mi.swap_total_kib;
+	uint64_t last_swap_total = out->machine.swap_total_kib;
 	bool first = !out->sampled;
 	struct meminfo mi;
 	int r;
@@ -163,13 +222,26 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, cons
 	r = read_meminfo(s, &mi, bad_key);
 	if (r < 0)
 		return r;
-	out->mi = mi;
+	if (s->memcg_on) {
+		struct meminfo view;
+
+		r = read_memcg(s, &mi, &view);
+		if (r < 0) {
+			*bad_key = sensors_memcg_source;
+			return r;
+		}
+		out->mi = view;
+	} else {
+		out->mi = mi;
+	}
+	out->machine = mi;
+	out->cgroup_view = s->memcg_on;
 	out->sampled = true;
 	if (want_vmstat || first) {
 		sensors_read_vmstat(s, out);
 		read_reserve(s);
 	}
-	if (first || out->swaps.n_zram || out->mi.swap_total_kib != last_swap_total) {
+	if (first || out->swaps.n_zram || out->machine.swap_total_kib != last_swap_total) {
 		if (s->swaps_fd < 0 || procfs_read_fd(s->swaps_fd, s->buf, sizeof(s->buf)) < 0 ||
 		    zram_parse_swaps(s->buf, &out->swaps) < 0) {
 			memset(&out->swaps, 0, sizeof(out->swaps));

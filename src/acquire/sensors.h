@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include "acquire/cgroupfs.h"
+#include "acquire/memcg.h"
 #include "acquire/procfs.h"
 #include "types.h"
 
@@ -26,6 +28,13 @@ struct sensors {
 	int zram_fds[ZRAM_MAX_DEVICES];	/* mm_stat of each zram swap device */
 	unsigned zram_ids[ZRAM_MAX_DEVICES];
 	unsigned n_zram;
+	/* Container mode: the watched cgroup's files, and those of the one
+	 * whose memory.swap.max is tighter when it is another. */
+	bool memcg_on;
+	struct memcg_files memcg;
+	bool memcg_swap_on;
+	struct memcg_files memcg_swap;
+	uint64_t memcg_max;		/* memory.max at the last sample (quick bound) */
 	char buf[SENSORS_BUF_SIZE];
 };
 
@@ -42,6 +51,19 @@ int sensors_read_meminfo_once(const struct procfs *procfs, struct meminfo *mi,
  * sysfs root at sysfs_path (optional). Returns 0 or the -errno of meminfo. */
 int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sysfs_path);
 
+/* Container mode: sample the cgroup at path (its memory.max binds) and,
+ * when swap_path is another cgroup ("" or NULL: none), that one's swap
+ * figures, instead of the machine's meminfo (which stays in
+ * sample.machine). Opens their files now. Returns 0, or -errno as
+ * memcg_files_open (-ENOENT: gone, or no memory controller). */
+int sensors_open_memcg(struct sensors *s, const struct cgroupfs *cg, const char *path,
+		       const char *swap_path);
+
+/* Container mode: the watched cgroup's memory.events oom_kill. Returns 0,
+ * -ENOENT outside container mode or without the file, or as
+ * memcg_files_read_oom_kill. */
+int sensors_memcg_oom_kill(struct sensors *s, uint64_t *kills);
+
 void sensors_close(struct sensors *s);
 
 /* Read a sample's memory figures into *out: meminfo (errors: 0, -EINVAL
@@ -55,6 +77,10 @@ void sensors_close(struct sensors *s);
  * mm_stat. out->time_ms is left to the caller. */
 int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, const char **bad_key);
 
+/* What *bad_key names when sensors_sample failed on the watched cgroup's
+ * files rather than on meminfo. */
+extern const char sensors_memcg_source[];
+
 /* Read /proc/vmstat alone into out->vm (have_vmstat false, and the
  * counters zero, when it cannot be read): for a sample whose stall was seen
  * only after sensors_sample() skipped it. */
@@ -66,8 +92,10 @@ void sensors_read_vmstat(struct sensors *s, struct sample *out);
  * cache and reclaimable slab, so the bound never overstates. sysinfo is a
  * fraction of the cost of building /proc/meminfo, and while memory is far
  * above the floors this bound is all an idle tick needs. Only meaningful on
- * the live procfs of this machine. Returns 0 or -errno (-ENODATA without a
- * reserve figure). */
+ * the live procfs of this machine. In container mode the bound is also at
+ * most memory.max (at the last sample) less memory.current, one ~20-byte
+ * read: the cgroup's reclaimable cache only adds to what it has. Returns 0
+ * or -errno (-ENODATA without a reserve figure). */
 int sensors_quick_available(struct sensors *s, uint64_t *kib);
 
 /* The last pid the kernel handed out (in oomguard's pid namespace), the

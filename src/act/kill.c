@@ -9,19 +9,13 @@
 #include "clock.h"
 #include "log.h"
 
-int kill_init(struct kill_ctx *ctx, const struct procfs *procfs, const char *cgroup_root)
+void kill_init(struct kill_ctx *ctx, const struct procfs *procfs, const struct cgroupfs *cg)
 {
 	ctx->procfs = procfs;
-	ctx->cgroup_root_fd = -1;
 	ctx->self_pid = getpid();
 	ctx->self_pgrp = getpgrp();
 	ctx->have_pidfd = kill_have_pidfd();
-	return scope_init(ctx, cgroup_root);
-}
-
-void kill_close(struct kill_ctx *ctx)
-{
-	procfs_closep(&ctx->cgroup_root_fd);
+	scope_init(ctx, cg);
 }
 
 /* Wait up to timeout_ms for the victim to exit, asking req->escalate (when

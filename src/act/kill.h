@@ -61,13 +61,10 @@ struct kill_outcome {
 };
 
 /* Gather the context: own pid, pgrp and cgroup (through procfs, "self/cgroup"),
- * whether the kernel has pidfds, and a descriptor on the cgroup2 mount (see
- * scope_init). Returns 0, or -errno when an explicitly given cgroup_root
- * cannot be opened. */
-int kill_init(struct kill_ctx *ctx, const struct procfs *procfs, const char *cgroup_root);
-
-/* Close the cgroup root descriptor; safe on a ctx never initialised. */
-void kill_close(struct kill_ctx *ctx);
+ * whether the kernel has pidfds, and the cgroup2 root of cg (see
+ * scope_init; NULL: none). procfs and cg are borrowed: they must outlive
+ * ctx. Returns nothing. */
+void kill_init(struct kill_ctx *ctx, const struct procfs *procfs, const struct cgroupfs *cg);
 
 /* Kill req->victim: verify its identity, send first_signal (to the process,
  * its group or its cgroup), wait on the pidfd for it to exit, asking

@@ -80,19 +80,12 @@ static int read_cgroup(const struct kill_ctx *ctx, const char *pid_dir, char *pa
 	return pidinfo_parse_cgroup_v2(buf, path, size);
 }
 
-int scope_init(struct kill_ctx *ctx, const char *cgroup_root)
+void scope_init(struct kill_ctx *ctx, const struct cgroupfs *cg)
 {
-	struct cgroupfs cg = CGROUPFS_INIT;
-	int r;
-
 	if (read_cgroup(ctx, "self", ctx->self_cgroup, sizeof(ctx->self_cgroup)) < 0)
 		ctx->self_cgroup[0] = '\0';
-	r = cgroupfs_open(&cg, cgroup_root);
-	/* Not finding a cgroup2 mount only disables --kill-cgroup. */
-	if (r < 0 && cgroup_root)
-		return r;
-	ctx->cgroup_root_fd = cg.root_fd;
-	return 0;
+	/* No cgroup2 mount only disables --kill-cgroup. */
+	ctx->cgroup_root_fd = cg ? cg->root_fd : -1;
 }
 
 int kill_check_cgroup(const struct kill_ctx *ctx)

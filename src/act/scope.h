@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "act/victim.h"
+#include "acquire/cgroupfs.h"
 
 enum kill_scope {
 	KILL_SCOPE_PROCESS,	/* the victim alone */
@@ -34,11 +35,10 @@ struct kill_target {
 };
 
 /* Read oomguard's own cgroup into ctx->self_cgroup ("" when unknown) and
- * open the cgroup2 mount: cgroup_root, or when NULL /sys/fs/cgroup, then
- * /sys/fs/cgroup/unified (hybrid systems); not finding one only disables
- * --kill-cgroup. Returns 0, or -errno when an explicitly given cgroup_root
- * cannot be opened. */
-int scope_init(struct kill_ctx *ctx, const char *cgroup_root);
+ * take the cgroup2 root from cg (main.c opens it, and it outlives ctx):
+ * without one (cg NULL or not open) --kill-cgroup kills single processes.
+ * Returns nothing. */
+void scope_init(struct kill_ctx *ctx, const struct cgroupfs *cg);
 
 /* Returns 0 when --kill-cgroup can work, -ENOENT when no cgroup2 mount was
  * found, or -ENODATA when oomguard's own cgroup is unknown (then killing a

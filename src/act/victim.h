@@ -37,7 +37,7 @@
  * a kill reads no more than the victim's own files. */
 struct kill_ctx {
 	const struct procfs *procfs;
-	int cgroup_root_fd;			/* cgroup2 mount; -1: none */
+	int cgroup_root_fd;			/* cgroup2 mount (borrowed); -1: none */
 	pid_t self_pid;
 	pid_t self_pgrp;			/* never signalled as a group */
 	char self_cgroup[KILL_CGROUP_MAX];	/* "" unknown: cgroup kills refused */

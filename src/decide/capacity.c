@@ -59,7 +59,9 @@ static uint64_t device_room(const struct swaps *sw, uint32_t ratio)
 
 void capacity_compute(const struct sample *s, struct capacity *out)
 {
-	const struct meminfo *mi = &s->mi;
+	/* The swap devices are the machine's, and so is the RAM that zram
+	 * takes: a cgroup's zram pages are not charged to it. */
+	const struct meminfo *mi = s->cgroup_view ? &s->machine : &s->mi;
 	const struct swaps *sw = &s->swaps;
 	uint64_t orig_kib = 0, pool_kib = 0, room, anon_kib, ram_free_kib, zram_free;
 	uint32_t ratio;
@@ -102,4 +104,10 @@ void capacity_compute(const struct sample *s, struct capacity *out)
 	out->swap_total_kib = out->disk_total_kib + out->zram_used_kib + out->zram_headroom_kib;
 	out->swap_free_kib = out->disk_free_kib + out->zram_headroom_kib;
 	out->swapped_ram_kib = out->zram_ram_kib + mi->zswap_kib;
+	/* A cgroup's swap is also bounded by its memory.swap.max (the view
+	 * caps it so). */
+	if (s->cgroup_view) {
+		out->swap_total_kib = min_u64(out->swap_total_kib, s->mi.swap_total_kib);
+		out->swap_free_kib = min_u64(out->swap_free_kib, s->mi.swap_free_kib);
+	}
 }

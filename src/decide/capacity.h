@@ -33,5 +33,8 @@
  * zram counts for what it can hold, never for a disksize RAM cannot back.
  * zswap's pool (Zswap in meminfo) is RAM holding swapped pages too; its
  * pages also take disk swap slots, which SwapFree already counts.
+ * In container mode (s->cgroup_view) the swap and zram figures are the
+ * machine's (s->machine), the totals then capped by the cgroup's own swap
+ * in s->mi (memory.swap.max less memory.swap.current).
  * Returns nothing; every field of *out is set. */
 void capacity_compute(const struct sample *s, struct capacity *out);

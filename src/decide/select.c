@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "parse/memcg.h"
+
 void select_init(struct selection *sel, const struct config *cfg, pid_t self,
 		 uint64_t totalpages, unsigned page_kib)
 {
@@ -15,6 +17,11 @@ void select_init(struct selection *sel, const struct config *cfg, pid_t self,
 void select_set_skip(struct selection *sel, const struct skip_set *skip)
 {
 	sel->skip = skip;
+}
+
+void select_set_subtree(struct selection *sel, const char *subtree)
+{
+	sel->subtree = subtree;
 }
 
 bool select_skipped(const struct skip_set *skip, pid_t pid, uint64_t starttime)
@@ -64,6 +71,10 @@ void select_visit(const struct proc_sample *p, const struct proc_text *text, voi
 	struct candidate c;
 	enum badness_skip skip;
 
+	if (sel->subtree && (!text || !text->cgroup || !memcg_path_within(text->cgroup, sel->subtree))) {
+		sel->n_outside++;
+		return;
+	}
 	/* A vfork child shows its parent's memory again: not a top user
 	 * of its own (and no candidate: badness_points). */
 	if (p->has_mm && !p->shares_parent_mm)

@@ -26,6 +26,9 @@ struct selection {
 	unsigned n_candidates;
 	unsigned n_skipped[SKIP_IGNORED + 1];	/* by enum badness_skip */
 	const struct skip_set *skip;	/* killed already and stuck; NULL: none */
+	const char *subtree;		/* container mode: only processes in this
+					 * cgroup subtree count; NULL: all */
+	unsigned n_outside;		/* processes left out for being outside it */
 	unsigned n_stuck;		/* processes passed over for being in it */
 };
 
@@ -38,6 +41,13 @@ void select_init(struct selection *sel, const struct config *cfg, pid_t self,
  * among the top memory users. skip must outlive the selection; NULL: none.
  * Call after select_init. */
 void select_set_skip(struct selection *sel, const struct skip_set *skip);
+
+/* Container mode: only processes whose cgroup (proc_text's, so the scan
+ * must read it) is subtree or below it are candidates or top users; the
+ * rest, and those whose cgroup could not be read, are not looked at.
+ * subtree must outlive the selection; NULL: every process. Call after
+ * select_init. */
+void select_set_subtree(struct selection *sel, const char *subtree);
 
 /* Pure: is (pid, starttime) in skip? */
 bool select_skipped(const struct skip_set *skip, pid_t pid, uint64_t starttime);

@@ -168,6 +168,18 @@ bool memcg_path_valid(const char *path)
 	return *p == '\0';
 }
 
+bool memcg_path_within(const char *path, const char *subtree)
+{
+	size_t n = strlen(subtree);
+
+	/* "/../.." is a cgroup outside our cgroup namespace: in no subtree. */
+	if (!memcg_path_valid(path))
+		return false;
+	if (n == 1 && subtree[0] == '/')
+		return path[0] == '/';
+	return strncmp(path, subtree, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 /* Cut path ("/a/b") to its parent ("/a", then "/"). Returns false at "/". */
 static bool path_up(char *path)
 {
@@ -199,11 +211,13 @@ static void consider(const char *path, const struct memcg_level *level,
 	}
 }
 
-int memcg_find_limit(const char *self_path, uint64_t mem_total_bytes, memcg_level_fn read,
-		     void *data, struct memcg_limit *out)
+/* The search from self_path up; leave_out: leave out the cgroups at the
+ * bottom that hold only oomguard. */
+static int find_limit(const char *self_path, bool leave_out, uint64_t mem_total_bytes,
+		      memcg_level_fn read, void *data, struct memcg_limit *out)
 {
 	char path[MEMCG_LIMIT_PATH_MAX];
-	bool leaving_out = true;
+	bool leaving_out = leave_out;
 
 	memset(out, 0, sizeof(*out));
 	out->max = MEMCG_UNLIMITED;
@@ -230,6 +244,18 @@ int memcg_find_limit(const char *self_path, uint64_t mem_total_bytes, memcg_leve
 		consider(path, &level, mem_total_bytes, out);
 	} while (path_up(path));
 	return 0;
+}
+
+int memcg_find_limit(const char *self_path, uint64_t mem_total_bytes, memcg_level_fn read,
+		     void *data, struct memcg_limit *out)
+{
+	return find_limit(self_path, true, mem_total_bytes, read, data, out);
+}
+
+int memcg_find_limit_at(const char *path, uint64_t mem_total_bytes, memcg_level_fn read,
+			void *data, struct memcg_limit *out)
+{
+	return find_limit(path, false, mem_total_bytes, read, data, out);
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)

@@ -114,6 +114,17 @@ typedef int (*memcg_level_fn)(const char *path, bool members, struct memcg_level
 int memcg_find_limit(const char *self_path, uint64_t mem_total_bytes, memcg_level_fn read,
 		     void *data, struct memcg_limit *out);
 
+/* The same search from a cgroup named by the operator (--cgroup PATH),
+ * leaving nothing out: PATH is the workload's, not oomguard's (an empty
+ * one too). Returns as memcg_find_limit. */
+int memcg_find_limit_at(const char *path, uint64_t mem_total_bytes, memcg_level_fn read,
+			void *data, struct memcg_limit *out);
+
+/* Is path the cgroup subtree or inside it ("/box/app" is in "/box", "/boxer"
+ * is not; everything is in "/")? A path memcg_path_valid refuses ("/../..",
+ * outside our cgroup namespace) is in none. Returns true or false. */
+bool memcg_path_within(const char *path, const char *subtree);
+
 /* Memory as the limited cgroup sees it, in the machine's struct meminfo so
  * that decide reads it unchanged. mem is the cgroup whose memory.max binds;
  * swap the one with the tightest memory.swap.max, or NULL when none has one

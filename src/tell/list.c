@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "decide/badness.h"
+#include "parse/memcg.h"
 #include "log.h"
 #include "acquire/sensors.h"
 #include "tell/report.h"
@@ -21,6 +22,7 @@ struct row {
 
 struct collect {
 	const struct config *cfg;
+	const char *subtree;		/* container mode; NULL: every process */
 	pid_t self;
 	uint64_t totalpages;
 	unsigned page_kib;
@@ -37,6 +39,8 @@ static void collect_visit(const struct proc_sample *p, const struct proc_text *t
 	struct candidate c;
 	struct row *row;
 
+	if (col->subtree && (!text->cgroup || !memcg_path_within(text->cgroup, col->subtree)))
+		return;
 	if (badness_evaluate(col->cfg, p, text, col->self, col->totalpages, col->page_kib, &c) != SKIP_NONE)
 		return;
 	if (col->n == col->cap) {
@@ -94,7 +98,8 @@ static const char *marks_text(unsigned marks, char *buf)
 	return buf;
 }
 
-static int read_totals(const struct procfs *procfs, uint64_t *totalpages, unsigned page_kib)
+static int read_totals(const struct procfs *procfs, const struct container *view,
+		       uint64_t *totalpages, unsigned page_kib)
 {
 	struct meminfo mi;
 	const char *bad = NULL;
@@ -104,18 +109,24 @@ static int read_totals(const struct procfs *procfs, uint64_t *totalpages, unsign
 		log_err("meminfo: missing or malformed %s", bad);
 	if (r < 0)
 		return r;
-	*totalpages = badness_totalpages(mi.mem_total_kib, mi.swap_total_kib, page_kib);
+	if (view->on)
+		*totalpages = badness_memcg_totalpages(view->limit.max, view->limit.swap_max,
+						       mi.swap_total_kib, view->swappiness, page_kib);
+	else
+		*totalpages = badness_totalpages(mi.mem_total_kib, mi.swap_total_kib, page_kib);
 	return 0;
 }
 
-int list_print(FILE *out, const struct config *cfg, const struct procfs *procfs)
+int list_print(FILE *out, const struct config *cfg, const struct procfs *procfs,
+	       const struct container *view)
 {
 	static struct scan scan;	/* ~60 KiB of buffers: not on the stack */
-	struct collect col = { .cfg = cfg, .self = getpid() };
+	struct collect col = { .cfg = cfg, .self = getpid(),
+			       .subtree = view->on ? view->subtree : NULL };
 	int r;
 
 	col.page_kib = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
-	r = read_totals(procfs, &col.totalpages, col.page_kib);
+	r = read_totals(procfs, view, &col.totalpages, col.page_kib);
 	if (r < 0)
 		return r;
 	r = scan_open(&scan, procfs);

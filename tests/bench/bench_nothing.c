@@ -18,6 +18,10 @@
 #include "loop.h"
 #include "tree.h"
 
+/* The machine-wide view, no cgroup tree: what the loop tests run on. */
+static struct cgroupfs no_cgroupfs = CGROUPFS_INIT;
+static const struct container machine_view;
+
 #define PROCESSES 2000
 #define SECONDS 3
 #define TICK_MS 10
@@ -78,7 +82,7 @@ static void run(const char *label, const char *root, bool scan_every_tick)
 	}
 	cfg.procfs_path = root;
 	dup2(devnull, STDERR_FILENO);	/* the start-up lines and the warning */
-	if (loop_open(&loop, &cfg, &procfs) < 0)
+	if (loop_open(&loop, &cfg, &procfs, &no_cgroupfs, &machine_view) < 0)
 		exit(1);
 	cpu0 = cpu_s();
 	start = now = clock_now_ms();

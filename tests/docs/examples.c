@@ -23,6 +23,10 @@
 #include "tell/histprint.h"
 #include "tell/report.h"
 
+/* The machine-wide view, no cgroup tree: what the loop tests run on. */
+static struct cgroupfs no_cgroupfs = CGROUPFS_INIT;
+static const struct container machine_view;
+
 static struct loop the_loop;
 
 static int kill_record(const char *fixtures)
@@ -38,7 +42,7 @@ static int kill_record(const char *fixtures)
 
 	snprintf(procfs_path, sizeof(procfs_path), "%s/lowmem", fixtures);
 	if (config_parse(&cfg, 5, argv, err, sizeof(err)) < 0 ||
-	    procfs_open(&procfs, procfs_path) < 0 || loop_open(l, &cfg, &procfs) < 0 ||
+	    procfs_open(&procfs, procfs_path) < 0 || loop_open(l, &cfg, &procfs, &no_cgroupfs, &machine_view) < 0 ||
 	    loop_tick(l, 1000) < 0 || l->sel.n_best == 0) {
 		fprintf(stderr, "docs_examples: no decision on %s: %s\n", procfs_path, err);
 		return 1;

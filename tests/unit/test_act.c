@@ -27,6 +27,7 @@
 #include "parse/pidinfo.h"
 
 static struct procfs proc = PROCFS_INIT;
+static struct cgroupfs cgroups = CGROUPFS_INIT;
 static struct scan scan;
 static struct hooks hooks = HOOKS_INIT;
 static struct config cfg;
@@ -40,12 +41,13 @@ static void setup(void)
 	act.cfg = &cfg;
 	act.hooks = &hooks;
 	act.scan = &scan;
-	cr_assert_eq(kill_init(&act.kill, &proc, NULL), 0);
+	cgroupfs_open(&cgroups, NULL);
+	kill_init(&act.kill, &proc, &cgroups);
 }
 
 static void teardown(void)
 {
-	kill_close(&act.kill);
+	cgroupfs_close(&cgroups);
 	scan_close(&scan);
 	procfs_close(&proc);
 	config_free(&cfg);
@@ -857,8 +859,7 @@ Test(act, the_cgroup_spares_what_ignore_protects)
 	c = candidate_of(a);
 	config_free(&cfg);
 	cfg = CFG("--kill-timeout", "1", "--kill-cgroup", "--ignore", "^protected$",);
-	kill_close(&act.kill);
-	cr_assert_eq(kill_init(&act.kill, &proc, NULL), 0);
+	kill_init(&act.kill, &proc, &cgroups);
 	act_carry_out(&act, &kill_now, &c, 1, &cb, &res);
 	cr_expect_eq(res.status, ACT_KILLED);
 	cr_expect_eq(res.outcome.scope, KILL_SCOPE_CGROUP);

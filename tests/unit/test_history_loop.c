@@ -13,6 +13,10 @@
 #include "loop.h"
 #include "tell/histprint.h"
 
+/* The machine-wide view; a test that walks a cgroup tree opens cgroup_tree on it. */
+static struct cgroupfs cgroup_tree = CGROUPFS_INIT;
+static const struct container machine_view;
+
 static struct loop loop;
 static struct procfs procfs = PROCFS_INIT;
 static struct config cfg;
@@ -48,7 +52,7 @@ static char *open_fixture(char *state)
 	cfg.procfs_path = dir;
 	cfg.state_dir = state;
 	cr_assert_eq(procfs_open(&procfs, dir), 0);
-	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
+	cr_assert_eq(loop_open(&loop, &cfg, &procfs, &cgroup_tree, &machine_view), 0);
 	return dir;
 }
 
@@ -123,11 +127,9 @@ Test(history_loop, a_kernel_oom_inside_a_limited_cgroup_names_it)
 	snprintf(tree, sizeof(tree), "%s/cgroup", dir);
 	/* The fixture's tree instead of this machine's, walked as
 	 * loop_open walks it. */
-	if (loop.act.kill.cgroup_root_fd >= 0)
-		close(loop.act.kill.cgroup_root_fd);
-	loop.act.kill.cgroup_root_fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cr_assert(loop.act.kill.cgroup_root_fd >= 0);
-	oomwatch_walk(loop.act.kill.cgroup_root_fd, &loop.oom_cgroups);
+	cgroupfs_close(&cgroup_tree);
+	cr_assert_eq(cgroupfs_open(&cgroup_tree, tree), 0);
+	oomwatch_walk(cgroup_tree.root_fd, &loop.oom_cgroups);
 
 	cr_assert_eq(loop_tick(&loop, 1000), 0);
 	/* One kill in web.service, one global; /box's old kills are old. */

@@ -24,6 +24,10 @@
 #include "tell/journal.h"
 #include "version.h"
 
+/* The machine-wide view, no cgroup tree: what the loop tests run on. */
+static struct cgroupfs no_cgroupfs = CGROUPFS_INIT;
+static const struct container machine_view;
+
 /* One global kill, for the tests of the sink. */
 static const struct kernel_oom_event one_kill = { .kills = 1, .global_kills = 1 };
 
@@ -657,7 +661,7 @@ Test(journal, the_loop_sends_its_kill_record_to_the_journal_only)
 	cfg = fixture_config((const char *const[]){ "--dryrun", "-r", "0", NULL });
 	cfg.procfs_path = dir;
 	cr_assert_eq(procfs_open(&procfs, dir), 0);
-	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
+	cr_assert_eq(loop_open(&loop, &cfg, &procfs, &no_cgroupfs, &machine_view), 0);
 	loop.journal = fake_sink_of(&f, 0);
 	capture_stderr();
 	cr_assert_eq(loop_tick(&loop, 1000), 0);
@@ -715,7 +719,7 @@ Test(journal, the_loops_warning_goes_to_the_journal_only)
 	cfg = fixture_config((const char *const[]){ "--dryrun", "-r", "0", NULL });
 	cfg.procfs_path = dir;
 	cr_assert_eq(procfs_open(&procfs, dir), 0);
-	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
+	cr_assert_eq(loop_open(&loop, &cfg, &procfs, &no_cgroupfs, &machine_view), 0);
 	loop.journal = fake_sink_of(&f, 0);
 	capture_stderr();
 	cr_assert_eq(loop_tick(&loop, 1000), 0);

@@ -36,16 +36,19 @@ struct child {
 
 static struct procfs proc = PROCFS_INIT;
 static struct kill_ctx ctx = KILL_CTX_INIT;
+/* This machine's cgroup2 mount, if any, as main.c opens it. */
+static struct cgroupfs cgroups = CGROUPFS_INIT;
 
 static void setup(void)
 {
 	cr_assert_eq(procfs_open(&proc, "/proc"), 0);
-	cr_assert_eq(kill_init(&ctx, &proc, NULL), 0);
+	cgroupfs_open(&cgroups, NULL);
+	kill_init(&ctx, &proc, &cgroups);
 }
 
 static void teardown(void)
 {
-	kill_close(&ctx);
+	cgroupfs_close(&cgroups);
 	procfs_close(&proc);
 }
 
@@ -480,12 +483,16 @@ Test(kill, check_cgroup_reasons)
 	cr_expect_eq(kill_check_cgroup(&c), 0);
 }
 
-Test(kill, init_with_missing_cgroup_root_fails)
+Test(kill, init_without_a_cgroup_root_turns_kill_cgroup_off)
 {
 	struct kill_ctx c = KILL_CTX_INIT;
+	struct cgroupfs none = CGROUPFS_INIT;
 
-	cr_expect_eq(kill_init(&c, &proc, "/nonexistent/oomguard-cgroup-root"), -ENOENT);
-	kill_close(&c);
+	cr_expect_eq(cgroupfs_open(&none, "/nonexistent/oomguard-cgroup-root"), -ENOENT);
+	kill_init(&c, &proc, &none);
+	cr_expect_eq(kill_check_cgroup(&c), -ENOENT);
+	kill_init(&c, &proc, NULL);
+	cr_expect_eq(kill_check_cgroup(&c), -ENOENT);
 }
 
 /* --- cgroups: real kills in a cgroup made for the test --- */
@@ -648,6 +655,7 @@ Test(kill, own_cgroup_is_refused, .init = cg_setup, .fini = cg_teardown)
 Test(kill, cgroup_procs_fallback_checks_membership, .init = cg_setup, .fini = cg_teardown)
 {
 	struct kill_ctx fake = KILL_CTX_INIT;
+	struct cgroupfs fake_cg = CGROUPFS_INIT;
 	struct child a, b, outsider;
 	struct proc_sample v;
 	struct kill_outcome out;
@@ -676,10 +684,11 @@ Test(kill, cgroup_procs_fallback_checks_membership, .init = cg_setup, .fini = cg
 	cr_assert_eq(write(fd, list, (size_t)len), len);
 	close(fd);
 
-	cr_assert_eq(kill_init(&fake, &proc, fake_root), 0);
+	cr_assert_eq(cgroupfs_open(&fake_cg, fake_root), 0);
+	kill_init(&fake, &proc, &fake_cg);
 	sample_of(a.pid, &v);
 	cr_assert_eq(kill_execute(&fake, &req, &out), 0);
-	kill_close(&fake);
+	cgroupfs_close(&fake_cg);
 	cr_expect_eq(out.scope, KILL_SCOPE_CGROUP);
 	expect_killed_by(a.pid, SIGKILL);
 	expect_killed_by(b.pid, SIGKILL);
@@ -731,6 +740,7 @@ Test(kill, a_hostile_cgroup_name_is_escaped_in_the_log, .init = cg_setup, .fini 
 {
 	static const char evil[] = "ev\"il \x1b[2J x";
 	struct kill_ctx fake = KILL_CTX_INIT;
+	struct cgroupfs fake_cg = CGROUPFS_INIT;
 	struct child a;
 	struct proc_sample v;
 	struct kill_outcome out;
@@ -764,12 +774,13 @@ Test(kill, a_hostile_cgroup_name_is_escaped_in_the_log, .init = cg_setup, .fini 
 	cr_assert_eq(write(fd, num, (size_t)len), len);
 	close(fd);
 
-	cr_assert_eq(kill_init(&fake, &proc, fake_root), 0);
+	cr_assert_eq(cgroupfs_open(&fake_cg, fake_root), 0);
+	kill_init(&fake, &proc, &fake_cg);
 	sample_of(a.pid, &v);
 	capture_begin();
 	cr_expect_eq(kill_execute(&fake, &req, &out), 0);
 	log = capture_end();
-	kill_close(&fake);
+	cgroupfs_close(&fake_cg);
 	cr_expect_eq(out.scope, KILL_SCOPE_CGROUP);
 	expect_killed_by(a.pid, SIGKILL);
 	close(a.go_fd);

@@ -14,6 +14,10 @@
 #include "fixture.h"
 #include "loop.h"
 
+/* The machine-wide view, no cgroup tree: what the loop tests run on. */
+static struct cgroupfs no_cgroupfs = CGROUPFS_INIT;
+static const struct container machine_view;
+
 static struct loop loop;
 static struct procfs procfs = PROCFS_INIT;
 static struct config cfg;		/* the loop keeps a pointer to it */
@@ -70,7 +74,7 @@ static void start(const char *dir, const char *const *args)
 	cfg = fixture_config(args);
 	cfg.procfs_path = dir;
 	cr_assert_eq(procfs_open(&procfs, dir), 0);
-	cr_assert_eq(loop_open(&loop, &cfg, &procfs), 0);
+	cr_assert_eq(loop_open(&loop, &cfg, &procfs, &no_cgroupfs, &machine_view), 0);
 }
 
 static void stop(char *dir)
@@ -298,7 +302,7 @@ Test(loop, candidates_that_all_refuse_with_eperm_are_retried_with_backoff)
 		/* No privilege left to signal root's processes. */
 		if (kill(sleepers[0], 0) == 0 || errno != EPERM)
 			_exit(3);
-		if (procfs_open(&procfs, dir) < 0 || loop_open(&loop, &cfg, &procfs) < 0)
+		if (procfs_open(&procfs, dir) < 0 || loop_open(&loop, &cfg, &procfs, &no_cgroupfs, &machine_view) < 0)
 			_exit(4);
 		for (int t = 0; t < 1000; t++, now += 10)
 			if (loop_tick(&loop, now) < 0 || loop.last.reason != REASON_FLOOR_KILL)
