@@ -178,7 +178,7 @@ int container_choose(struct container *c, const struct config *cfg, const struct
 		snprintf(c->why, sizeof(c->why), "the machine (--no-cgroup)");
 		return 0;
 	}
-	if (cfg->cgroup_path)
+	if (cfg->cgroup_path[0])
 		return choose_given(c, cfg, cg, mem_total_kib, err, errlen);
 	choose_own(c, procfs, cg, self, mem_total_kib);
 	return 0;

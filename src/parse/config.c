@@ -552,17 +552,18 @@ static int parse_cgroup_path(struct config *cfg, const char *arg, char *errbuf, 
 		return fail(errbuf, errlen, "--cgroup: '%.200s' is a file system path; give the cgroup "
 			    "as /proc/PID/cgroup shows it, relative to the cgroup v2 mount (--cgroup "
 			    "%.200s)", arg, arg[14] == '/' ? arg + 14 : "/");
-	if (len >= sizeof(cfg->cgroup_buf))
+	if (len >= sizeof(cfg->cgroup_path))
 		return fail(errbuf, errlen, "--cgroup: the path is longer than %zu bytes",
-			    sizeof(cfg->cgroup_buf) - 1);
-	memcpy(cfg->cgroup_buf, arg, len + 1);
-	while (len > 1 && cfg->cgroup_buf[len - 1] == '/')
-		cfg->cgroup_buf[--len] = '\0';
-	if (!memcg_path_valid(cfg->cgroup_buf))
+			    sizeof(cfg->cgroup_path) - 1);
+	memcpy(cfg->cgroup_path, arg, len + 1);
+	while (len > 1 && cfg->cgroup_path[len - 1] == '/')
+		cfg->cgroup_path[--len] = '\0';
+	if (!memcg_path_valid(cfg->cgroup_path)) {
+		cfg->cgroup_path[0] = '\0';
 		return fail(errbuf, errlen, "--cgroup: '%.200s' is not a cgroup path: it must start "
 			    "with '/' and name no '.' or '..' (e.g. --cgroup /machine.slice/lxc-web.scope)",
 			    arg);
-	cfg->cgroup_path = cfg->cgroup_buf;
+	}
 	return 0;
 }
 
@@ -826,7 +827,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *errbuf, size_t
 	if (cfg->json && cfg->action != CONFIG_HISTORY)
 		return fail(errbuf, errlen, "--json: only with --history (the log and the journal "
 			    "carry the daemon's records)");
-	if (cfg->cgroup_path && cfg->no_cgroup)
+	if (cfg->cgroup_path[0] && cfg->no_cgroup)
 		return fail(errbuf, errlen, "--cgroup and --no-cgroup: give one (--no-cgroup watches "
 			    "the whole machine, --cgroup one cgroup)");
 	if (cfg->kernel_oom)

@@ -70,9 +70,9 @@ struct config {
 	/* Container mode (acquire/container.h): --cgroup PATH watches that
 	 * cgroup, --no-cgroup the machine; neither: the tightest memory
 	 * limit on oomguard's own cgroup path, if any. */
-	const char *cgroup_path;	/* --cgroup, trailing '/' cut; NULL: none */
+	char cgroup_path[4096];		/* --cgroup, trailing '/' cut; "": none
+					 * (MEMCG_LIMIT_PATH_MAX) */
 	bool no_cgroup;
-	char cgroup_buf[4096];		/* --cgroup's path (MEMCG_LIMIT_PATH_MAX) */
 
 	struct match_rule rules[CONFIG_MAX_RULES];
 	unsigned n_rules;
