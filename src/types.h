@@ -364,6 +364,12 @@ struct memcg_stat {
 	uint64_t slab_reclaimable;	/* dentries, inodes: the shrinkers free them */
 	uint64_t zswap;			/* zswap pool charged here (5.19+) */
 	uint64_t zswapped;		/* the data in that pool */
+	/* Working-set refaults of the cgroup's pages (event counts, as
+	 * /proc/vmstat's): workingset_refault_file and _anon (5.9+), or
+	 * workingset_refault before. */
+	uint64_t refault_file;
+	uint64_t refault_anon;
+	bool have_refault;
 };
 
 /* One cgroup's figures, read through the cgroupfs seam. */

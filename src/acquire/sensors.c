@@ -199,7 +199,18 @@ static int read_memcg(struct sensors *s, const struct meminfo *machine, struct m
 		return r;
 	memcg_view(&mem, s->memcg_swap_on ? &swap : &mem, machine, view);
 	s->memcg_max = mem.max;
+	s->memcg_stat = mem.stat;
 	return 0;
+}
+
+/* Container mode: the cgroup's refaults in place of the machine's. */
+static void use_memcg_refaults(const struct sensors *s, struct sample *out)
+{
+	if (!s->memcg_on)
+		return;
+	out->vm.refault_file = s->memcg_stat.refault_file;
+	out->vm.refault_anon = s->memcg_stat.refault_anon;
+	out->vm.have_refault = s->memcg_stat.have_refault;
 }
 
 void sensors_read_vmstat(struct sensors *s, struct sample *out)
@@ -209,6 +220,7 @@ void sensors_read_vmstat(struct sensors *s, struct sample *out)
 			   vmstat_parse(s->buf, &out->vm) == 0;
 	if (!out->have_vmstat)
 		memset(&out->vm, 0, sizeof(out->vm));
+	use_memcg_refaults(s, out);
 }
 
 int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, const char **bad_key)
@@ -240,6 +252,8 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, cons
 	if (want_vmstat || first) {
 		sensors_read_vmstat(s, out);
 		read_reserve(s);
+	} else {
+		use_memcg_refaults(s, out);
 	}
 	if (first || out->swaps.n_zram || out->machine.swap_total_kib != last_swap_total) {
 		if (s->swaps_fd < 0 || procfs_read_fd(s->swaps_fd, s->buf, sizeof(s->buf)) < 0 ||

@@ -35,6 +35,7 @@ struct sensors {
 	bool memcg_swap_on;
 	struct memcg_files memcg_swap;
 	uint64_t memcg_max;		/* memory.max at the last sample (quick bound) */
+	struct memcg_stat memcg_stat;	/* memory.stat at the last sample */
 	char buf[SENSORS_BUF_SIZE];
 };
 
@@ -83,7 +84,10 @@ extern const char sensors_memcg_source[];
 
 /* Read /proc/vmstat alone into out->vm (have_vmstat false, and the
  * counters zero, when it cannot be read): for a sample whose stall was seen
- * only after sensors_sample() skipped it. */
+ * only after sensors_sample() skipped it. In container mode the refault
+ * counters in out->vm are the cgroup's (memory.stat, read with every
+ * sample), as the stall is the cgroup's: the machine's would count every
+ * other cgroup's thrashing as its own. */
 void sensors_read_vmstat(struct sensors *s, struct sample *out);
 
 /* A cheap lower bound on MemAvailable: sysinfo(2)'s free RAM minus the

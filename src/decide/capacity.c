@@ -105,8 +105,10 @@ void capacity_compute(const struct sample *s, struct capacity *out)
 	out->swap_free_kib = out->disk_free_kib + out->zram_headroom_kib;
 	out->swapped_ram_kib = out->zram_ram_kib + mi->zswap_kib;
 	/* A cgroup's swap is also bounded by its memory.swap.max (the view
-	 * caps it so). */
+	 * caps it so); of the RAM that swapped pages take, only its zswap
+	 * pool is charged to it (zram's pages are the machine's). */
 	if (s->cgroup_view) {
+		out->swapped_ram_kib = s->mi.zswap_kib;
 		out->swap_total_kib = min_u64(out->swap_total_kib, s->mi.swap_total_kib);
 		out->swap_free_kib = min_u64(out->swap_free_kib, s->mi.swap_free_kib);
 	}

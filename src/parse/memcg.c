@@ -50,6 +50,8 @@ struct stat_key {
 #define REQ_ACTIVE_FILE 0x4u
 #define REQ_INACTIVE_FILE 0x8u
 #define REQ_ALL (REQ_ANON | REQ_FILE | REQ_ACTIVE_FILE | REQ_INACTIVE_FILE)
+/* Not required: marks that a refault counter was there. */
+#define SEEN_REFAULT 0x100u
 
 #define KEY(field, req) { #field, offsetof(struct memcg_stat, field), req }
 
@@ -65,6 +67,10 @@ static const struct stat_key stat_keys[] = {
 	KEY(slab_reclaimable, 0),
 	KEY(zswap, 0),
 	KEY(zswapped, 0),
+	{ "workingset_refault_file", offsetof(struct memcg_stat, refault_file), SEEN_REFAULT },
+	{ "workingset_refault_anon", offsetof(struct memcg_stat, refault_anon), SEEN_REFAULT },
+	/* Before 5.9: one counter, the file and anon refaults together. */
+	{ "workingset_refault", offsetof(struct memcg_stat, refault_file), SEEN_REFAULT },
 };
 
 #define N_STAT_KEYS (sizeof(stat_keys) / sizeof(stat_keys[0]))
@@ -92,6 +98,8 @@ int memcg_parse_stat_line(const char *line, struct memcg_stat *st, unsigned *see
 		    !at_line_end(end))
 			return -EINVAL;
 		*seen |= k->required;
+		if (k->required & SEEN_REFAULT)
+			st->have_refault = true;
 		return 0;
 	}
 	return 0;

@@ -53,6 +53,9 @@ void memcg_stat_begin(struct memcg_stat *st, unsigned *seen);
  *   active_file 0
  *   unevictable 0
  *   slab_reclaimable 356944
+ *   ...
+ *   workingset_refault_anon 0
+ *   workingset_refault_file 412
  * A key is a whole word at the line's start ("file" is not "file_mapped");
  * keys the view does not need are skipped. *seen collects the required
  * keys found. Returns 0, or -EINVAL when a needed key's value is not one
