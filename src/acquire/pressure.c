@@ -235,5 +235,12 @@ bool pressure_events(struct pressure *p, const struct pollfd *fds, unsigned n, u
 
 const char *pressure_describe(const struct pressure *p, unsigned i, char *buf, unsigned len)
 {
-	return trigger_describe(&p->src[i].trigger, buf, len);
+	char what[192];
+
+	if (strcmp(p->src[i].label, "system") == 0)
+		return trigger_describe(&p->src[i].trigger, buf, len);
+	/* A cgroup's source: say whose. */
+	trigger_describe(&p->src[i].trigger, what, sizeof(what));
+	snprintf(buf, len, "cgroup %s: %s", p->src[i].label, what);
+	return buf;
 }

@@ -99,5 +99,6 @@ unsigned pressure_pollfds(const struct pressure *p, struct pollfd *fds, unsigned
  * fired. */
 bool pressure_events(struct pressure *p, const struct pollfd *fds, unsigned n, uint64_t now_ms);
 
-/* One start-up line describing source i's trigger mode. Returns buf. */
+/* One start-up line describing source i's trigger mode, after "cgroup
+ * LABEL: " for a cgroup's source. Returns buf. */
 const char *pressure_describe(const struct pressure *p, unsigned i, char *buf, unsigned len);

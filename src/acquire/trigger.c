@@ -78,7 +78,8 @@ const char *trigger_describe(const struct trigger *t, char *buf, unsigned len)
 		break;
 	case TRIGGER_AVERAGES:
 		snprintf(buf, len, "PSI: reading averages; kernel triggers not available (%s)",
-			 t->refused_errno == ENOTSUP ? "not a procfs" : strerror(t->refused_errno));
+			 t->refused_errno == ENOTSUP ? "not a kernel file: a fixture tree"
+						      : strerror(t->refused_errno));
 		break;
 	case TRIGGER_2S:
 		snprintf(buf, len, "PSI: kernel trigger \"%s\" (2 s window: 1 s needs CAP_SYS_RESOURCE)",

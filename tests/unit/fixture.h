@@ -60,6 +60,36 @@ static inline char *fixture_read(const char *path, char *buf, size_t size)
 	return buf;
 }
 
+/* What the code under test logs, caught: stderr goes to a file until
+ * fixture_capture_end() reads it back into buf. One capture at a time. */
+static int fixture_saved_stderr = -1;
+static char fixture_capture_path[64];
+
+static inline void fixture_capture_start(void)
+{
+	int fd;
+
+	snprintf(fixture_capture_path, sizeof(fixture_capture_path), "/tmp/oomguard-log-XXXXXX");
+	fd = mkstemp(fixture_capture_path);
+	cr_assert_geq(fd, 0);
+	fflush(stderr);
+	fixture_saved_stderr = dup(STDERR_FILENO);
+	cr_assert_geq(fixture_saved_stderr, 0);
+	cr_assert_geq(dup2(fd, STDERR_FILENO), 0);
+	close(fd);
+}
+
+static inline char *fixture_capture_end(char *buf, size_t size)
+{
+	fflush(stderr);
+	cr_assert_geq(dup2(fixture_saved_stderr, STDERR_FILENO), 0);
+	close(fixture_saved_stderr);
+	fixture_saved_stderr = -1;
+	cr_assert_not_null(fixture_read(fixture_capture_path, buf, size));
+	unlink(fixture_capture_path);
+	return buf;
+}
+
 /* A new tree with a meminfo of the given sizes (KiB). Returns its path,
  * which the caller frees with fixture_destroy(). */
 static inline char *fixture_create(unsigned long mem_total, unsigned long mem_avail,

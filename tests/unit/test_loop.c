@@ -175,36 +175,6 @@ Test(loop, pressure_without_a_memory_shortage_kills_nothing)
 	stop(dir);
 }
 
-/* What the loop logs, caught: stderr goes to a file until capture_end()
- * reads it back into buf. */
-static int saved_stderr = -1;
-static char capture_path[64];
-
-static void capture_start(void)
-{
-	int fd;
-
-	snprintf(capture_path, sizeof(capture_path), "/tmp/oomguard-log-XXXXXX");
-	fd = mkstemp(capture_path);
-	cr_assert_geq(fd, 0);
-	fflush(stderr);
-	saved_stderr = dup(STDERR_FILENO);
-	cr_assert_geq(saved_stderr, 0);
-	cr_assert_geq(dup2(fd, STDERR_FILENO), 0);
-	close(fd);
-}
-
-static char *capture_end(char *buf, size_t size)
-{
-	fflush(stderr);
-	cr_assert_geq(dup2(saved_stderr, STDERR_FILENO), 0);
-	close(saved_stderr);
-	saved_stderr = -1;
-	cr_assert_not_null(fixture_read(capture_path, buf, size));
-	unlink(capture_path);
-	return buf;
-}
-
 static unsigned count_lines(const char *text, const char *needle)
 {
 	unsigned n = 0;
@@ -227,7 +197,7 @@ Test(loop, a_pressure_file_that_stops_reading_is_said_once_and_its_recovery_too)
 	write_pressure(dir, 1000000, 500000);
 	write_vmstat(dir, 0);
 	start(dir, (const char *const[]){ "--dryrun", "-r", "0", NULL });
-	capture_start();
+	fixture_capture_start();
 	for (int t = 0; t < 60; t++, now += 100) {
 		if (t == 20)
 			fixture_puts(dir, "pressure/memory", "some avg10=0.00 garbage\n");
@@ -237,7 +207,7 @@ Test(loop, a_pressure_file_that_stops_reading_is_said_once_and_its_recovery_too)
 		if (t >= 20 && t < 40)
 			cr_assert_not(loop.s.pressure[0].valid, "tick %d", t);
 	}
-	capture_end(log, sizeof(log));
+	fixture_capture_end(log, sizeof(log));
 	cr_expect_eq(count_lines(log, "PSI: cannot read the system pressure file: malformed; "
 				      "pressure kills are off until it reads again"), 1, "%s", log);
 	cr_expect_eq(count_lines(log, "PSI: the system pressure file reads again; pressure kills "
@@ -350,12 +320,12 @@ Test(loop, with_nothing_to_kill_the_processes_are_scanned_once_a_second_not_ever
 	uint64_t now = 10000;
 
 	start(dir, (const char *const[]){ "--dryrun", "-r", "0", "--ignore", "^keeper$", NULL });
-	capture_start();
+	fixture_capture_start();
 	for (int t = 0; t < 1000; t++, now += 10) {
 		cr_assert_eq(loop_tick(&loop, now), 0);
 		cr_assert_eq(loop.last.reason, REASON_FLOOR_KILL);
 	}
-	capture_end(log, sizeof(log));
+	fixture_capture_end(log, sizeof(log));
 	cr_expect_geq(loop.scans, 10, "still scanned now and then: %lu", loop.scans);
 	cr_expect_leq(loop.scans, 11, "%lu scans in 1000 ticks", loop.scans);
 	cr_expect_eq(count_lines(log, "no process may be killed"), 1, "%s", log);
