@@ -106,6 +106,40 @@ Test(cli, dryrun_term_level_only)
 	cr_expect(strstr(res.err, "would send SIGTERM") != NULL, "%s", res.err);
 }
 
+Test(cli, container_mode_says_its_view_and_refuses_a_cgroup_it_cannot_watch)
+{
+	static const char *const bad[][4] = {
+		{ "--cgroup", "/nope" },
+		{ "--cgroup", "/" },			/* the root: no memory.max */
+		{ "--cgroup", "box" },
+		{ "--cgroup", "/sys/fs/cgroup/box" },
+		{ "--cgroup", "/box", "--no-cgroup" },
+		{ "--cgroupfs", "/nonexistent/cgroup" },
+	};
+
+	RUN(&res, "--dryrun", "--once", "--procfs", fixture("cgroup-proc"), "--cgroupfs",
+	    fixture("cgroup-container"), "--cgroup", "/box/");
+	cr_expect_eq(res.status, 0, "%s", res.err);
+	cr_expect(strstr(res.err, "memory view: cgroup /box (memory.max 256 MiB, memory.swap.max "
+			 "max), --cgroup /box\n") != NULL, "%s", res.err);
+	/* 56 MiB charged, 48 MiB of it anon: the box has room. */
+	cr_expect(strstr(res.err, "nothing to do") != NULL, "%s", res.err);
+	RUN(&res, "--dryrun", "--once", "--procfs", fixture("cgroup-proc"), "--cgroupfs",
+	    fixture("cgroup-container"), "--no-cgroup");
+	cr_expect(strstr(res.err, "memory view: the machine (--no-cgroup)") != NULL, "%s", res.err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[10] = { "--dryrun", "--once", "--procfs", fixture("cgroup-proc"),
+					 "--cgroupfs", fixture("cgroup-container") };
+
+		memcpy(args + 6, bad[i], sizeof(bad[i]));
+		run_oomguard(&res, args);
+		cr_expect_eq(res.status, 2, "%s %s: exit %d", bad[i][0], bad[i][1], res.status);
+		cr_expect_eq(count_lines(res.err), 1, "%s %s: stderr '%s'", bad[i][0], bad[i][1],
+			     res.err);
+		cr_expect(strncmp(res.err, "oomguard: --cgroup", 18) == 0, "%s", res.err);
+	}
+}
+
 Test(cli, dryrun_plenty_of_memory_does_nothing)
 {
 	RUN(&res, "--dryrun", "--once", "--procfs", fixture("plenty"));
