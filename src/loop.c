@@ -176,6 +176,20 @@ static void select_victims(struct loop *l)
 		  l->scan.stats.malformed);
 }
 
+/* The decision in words, into l->trigger_text (the log line, the kill
+ * record, the history and the journal): in container mode it says whose
+ * memory it is, as the figures are the cgroup's. */
+static void format_trigger(struct loop *l, const struct decision *d)
+{
+	size_t n;
+
+	report_format_decision(l->trigger_text, sizeof(l->trigger_text), d, &l->s, l->cfg);
+	n = strlen(l->trigger_text);
+	if (l->container->on && n + 1 < sizeof(l->trigger_text))
+		snprintf(l->trigger_text + n, sizeof(l->trigger_text) - n, ", in cgroup %.*s",
+			 (int)(sizeof(l->trigger_text) - n), l->container->limit.path);
+}
+
 /* act's re-check right before a signal: a fresh sample and decision, which
  * is then the one being carried out. */
 static struct decision recheck(void *userdata)
@@ -187,8 +201,7 @@ static struct decision recheck(void *userdata)
 	if (loop_sample(l, now) == 0)
 		l->last = decide_shortage(&l->decide, l->cfg, &l->s);
 	if (l->last.action != ACTION_NONE)
-		report_format_decision(l->trigger_text, sizeof(l->trigger_text), &l->last, &l->s,
-				       l->cfg);
+		format_trigger(l, &l->last);
 	l->acting = l->last;
 	l->acting_free_kib = l->s.mi.mem_available_kib + l->last.cap.swap_free_kib;
 	return l->last;
@@ -796,7 +809,7 @@ int loop_tick(struct loop *l, uint64_t now)
 			log_info("nothing to do: memory is above the floors");
 		return 0;
 	}
-	report_format_decision(l->trigger_text, sizeof(l->trigger_text), &d, &l->s, l->cfg);
+	format_trigger(l, &d);
 	if (d.action != before || d.reason != reason_before || d.held != held_before)
 		log_warn("low memory: %s: %s %s", l->trigger_text,
 			 d.held ? "holding off (the last kills gave no memory back), not sending"

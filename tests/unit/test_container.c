@@ -269,6 +269,7 @@ Test(container, a_full_box_acts_on_its_own_process_as_the_memcg_killer_scores,
 	cr_assert_eq(loop.sel.n_best, 1, "only the box's process is a candidate");
 	cr_expect_eq(loop.sel.best[0].proc.pid, 116);
 	cr_expect_geq(loop.sel.n_outside, 1, "web, outside the box, was left out");
+	cr_expect(strstr(loop.trigger_text, ", in cgroup /box") != NULL, "%s", loop.trigger_text);
 	/* mem_cgroup_get_max(): memory.max 256 MiB + min(swap.max, no
 	 * swap) = 65536 pages, not the machine's 116534. */
 	cr_expect_eq(loop.sel.totalpages, 65536);
