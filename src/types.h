@@ -332,14 +332,15 @@ struct kernel_oom_event {
 
 /* ---- Container mode: one memory cgroup's figures (issue #16) -------------- */
 
-/* How container mode will travel (the loop hook-up is a later step):
- *   acquire/memcg.c reads, at start-up, the tightest limit on oomguard's
- *   own cgroup path (struct memcg_limit); then each sample reads that
- *   cgroup's files through the cgroupfs seam into struct memcg_sample,
- *   beside struct sample's system-wide figures;
+/* How container mode travels:
+ *   acquire/container.c chooses, at start-up, the cgroup to watch (the
+ *   tightest limit on oomguard's own cgroup path, or --cgroup's) as a
+ *   struct memcg_limit; acquire/sensors.c then reads that cgroup's files
+ *   through the cgroupfs seam into struct memcg_sample with every sample;
  *   parse/memcg.c's memcg_view() turns the sample and /proc/meminfo into a
  *   struct meminfo as the cgroup sees memory, which takes the place of
- *   sample.mi, so that decide's floors and policy run unchanged;
+ *   sample.mi (the machine's stays in sample.machine), so that decide's
+ *   floors and policy run unchanged;
  *   decide/badness.c's badness_memcg_totalpages() gives the totalpages the
  *   memcg OOM killer scores with, for select and --list.
  * All sizes here are bytes, as the cgroup files print them. */

@@ -1,6 +1,7 @@
-/* System-wide memory samples read through descriptors kept open for the
- * daemon's life: /proc/meminfo, /proc/vmstat, /proc/swaps, /proc/zoneinfo
- * /proc/loadavg and the mm_stat of zram swap devices. Each read is a pread at offset 0
+/* Memory samples read through descriptors kept open for the daemon's life:
+ * /proc/meminfo, /proc/vmstat, /proc/swaps, /proc/zoneinfo, /proc/loadavg
+ * and the mm_stat of zram swap devices; in container mode also the watched
+ * cgroup's memory files, whose view of memory the sample then carries. Each read is a pread at offset 0
  * into a fixed buffer: no open and no allocation per sample. Pressure files
  * are acquire/pressure.c's. */
 #pragma once

@@ -4,15 +4,16 @@
  * acquire/memcg.c reads the files through the cgroupfs seam and hands the
  * text, or a callback's answers, here.
  *
- * Where the figures go (the loop hook-up is a later step):
- *   start-up: acquire/memcg.c memcg_read_limit() -> memcg_find_limit() here
- *             -> struct memcg_limit: which cgroup to watch, or none (the
- *             machine-wide view stays);
- *   each sample: memcg_read_sample() of that cgroup (and of limit.swap_path
- *             when another cgroup's swap.max is tighter) -> struct
- *             memcg_sample -> memcg_view() here -> a struct meminfo as the
- *             cgroup sees it, put in struct sample's mi, so that decide's
- *             floors, policy and reports read it unchanged;
+ * Where the figures go:
+ *   start-up: acquire/container.c -> acquire/memcg.c memcg_read_limit() ->
+ *             memcg_find_limit() here -> struct memcg_limit: which cgroup
+ *             to watch, or none (the machine-wide view stays);
+ *   each sample: acquire/sensors.c, memcg_files_read() of that cgroup (and
+ *             of limit.swap_path when another cgroup's swap.max is
+ *             tighter) -> struct memcg_sample -> memcg_view() here -> a
+ *             struct meminfo as the cgroup sees it, put in struct sample's
+ *             mi, so that decide's floors, policy and reports read it
+ *             unchanged;
  *   selection and --list: badness_memcg_totalpages() (decide/badness.c)
  *             from limit.max, limit.swap_max and the machine's swap, for
  *             the victims in that cgroup's subtree. */
