@@ -478,19 +478,18 @@ static void describe_kernel_oom(char *buf, size_t len, const struct kernel_oom_e
  * and the hook; the operator may want to plan a reboot. */
 static void report_kernel_oom(struct loop *l, const struct kernel_oom_event *ev)
 {
+	/* The counter that moved: the watched cgroup's in container mode. */
+	uint64_t count = l->container->on ? l->last_cgroup_oom_kill : l->s.vm.oom_kill;
 	char where[512], counter[160], line[900];
 
 	describe_kernel_oom(where, sizeof(where), ev);
-	if (l->container->on)
-		snprintf(counter, sizeof(counter), "oom_kill in the memory.events of the watched "
-			 "cgroup is now %llu", (unsigned long long)l->last_cgroup_oom_kill);
-	else
-		snprintf(counter, sizeof(counter), "oom_kill in /proc/vmstat is now %llu",
-			 (unsigned long long)l->s.vm.oom_kill);
+	snprintf(counter, sizeof(counter), "oom_kill in %s is now %llu",
+		 l->container->on ? "the memory.events of the watched cgroup" : "/proc/vmstat",
+		 (unsigned long long)count);
 	snprintf(line, sizeof(line),
 		 "the kernel's OOM killer ran %llu time(s) (%s): %s; check the kernel log (dmesg) "
 		 "for what it killed", (unsigned long long)ev->kills, counter, where);
-	journal_kernel_oom(loop_journal(l), line, ev, l->s.vm.oom_kill);
+	journal_kernel_oom(loop_journal(l), line, ev, count);
 	history_kernel_oom_event(l, ev);
 	/* Also in --dryrun: this reports what the kernel did, not a kill of
 	 * ours. */
