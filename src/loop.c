@@ -54,15 +54,62 @@ static bool report_due(const struct loop *l, uint64_t now)
 	return l->cfg->once || (l->cfg->report_ms && now >= l->next_report_ms);
 }
 
-/* MemAvailable plus free swap, as the last decision counted it. */
+/* The sample the decision in force was taken on: the machine's, or in
+ * container mode the cgroup's. */
+static const struct sample *view(const struct loop *l)
+{
+	return l->in_cgroup ? &l->cs : &l->s;
+}
+
+/* MemAvailable plus free swap in one view (the cgroup's or the machine's),
+ * as its last decision counted it. */
+static uint64_t view_free_kib(const struct loop *l, bool cgroup)
+{
+	if (cgroup)
+		return l->cs.mi.mem_available_kib + l->cgroup_last.cap.swap_free_kib;
+	return l->s.mi.mem_available_kib + l->machine_last.cap.swap_free_kib;
+}
+
+/* ... in the view in force. */
 static uint64_t free_kib(const struct loop *l)
 {
-	return l->s.mi.mem_available_kib + l->last.cap.swap_free_kib;
+	return view_free_kib(l, l->in_cgroup);
 }
 
 /* ---- acquire ------------------------------------------------------------- */
 
-/* Read one sample into l->s. Returns 0 or -errno (logged). */
+/* Container mode: the cgroup's sample on this tick's machine sample, with
+ * the cgroup's pressure source (the second) as its own. The machine keeps
+ * the first. A cgroup whose files stop reading (removed: a container that
+ * stopped) leaves the machine's view alone in force; said once, and once
+ * more when they read again. */
+static void sample_cgroup(struct loop *l)
+{
+	int r = sensors_sample_cgroup(&l->sensors, &l->s, &l->cs);
+
+	if (r < 0) {
+		if (r != l->cs_error)
+			log_err("cgroup %s: its memory files %s; watching the machine alone until "
+				"they read again", l->container->limit.path,
+				r == -EINVAL ? "are malformed" : strerror(-r));
+		l->cs_error = r;
+		l->cs_valid = false;
+	} else {
+		if (l->cs_error)
+			log_notice("cgroup %s: its memory files read again",
+				   l->container->limit.path);
+		l->cs_error = 0;
+		l->cs_valid = true;
+	}
+	if (l->s.n_pressure > 1) {
+		l->cs.pressure[0] = l->s.pressure[1];
+		l->cs.n_pressure = 1;
+		l->s.n_pressure = 1;
+	}
+}
+
+/* Read one sample into l->s (and l->cs in container mode). Returns 0 or
+ * -errno (logged). */
 static int loop_sample(struct loop *l, uint64_t now)
 {
 	const char *bad_key = NULL;
@@ -75,11 +122,6 @@ static int loop_sample(struct loop *l, uint64_t now)
 
 	if (want_vmstat)
 		l->next_vmstat_ms = now + VMSTAT_IDLE_MS;
-	if (r < 0 && bad_key == sensors_memcg_source) {
-		log_err("cgroup %s: its memory files %s", l->container->limit.path,
-			r == -EINVAL ? "are malformed" : strerror(-r));
-		return r;
-	}
 	if (r == -EINVAL) {
 		log_err("%s/meminfo: missing or malformed %s", l->cfg->procfs_path, bad_key);
 		return r;
@@ -103,6 +145,8 @@ static int loop_sample(struct loop *l, uint64_t now)
 		sensors_read_vmstat(&l->sensors, &l->s);
 		l->next_vmstat_ms = now + VMSTAT_IDLE_MS;
 	}
+	if (l->container->on)
+		sample_cgroup(l);
 	return r;
 }
 
@@ -113,15 +157,20 @@ static int loop_sample(struct loop *l, uint64_t now)
  * when the tick is done. */
 static bool quick_tick(struct loop *l, uint64_t now)
 {
+	uint64_t floor_kib = l->machine_last.floors.mem_term_max_kib;
+
+	if (l->cs_valid && l->cgroup_last.floors.mem_term_max_kib > floor_kib)
+		floor_kib = l->cgroup_last.floors.mem_term_max_kib;
 	l->quick = false;
-	if (!l->quick_ok || l->cfg->once || !l->s.sampled || l->last.action != ACTION_NONE ||
+	if (!l->quick_ok || l->cfg->once || !l->s.sampled || l->machine_last.action != ACTION_NONE ||
+	    (l->cs_valid && l->cgroup_last.action != ACTION_NONE) ||
 	    pressure_watching(&l->pressure, now) ||
 	    (l->cfg->psi_threshold_centi && pressure_needs_polling(&l->pressure)) ||
 	    now >= l->next_vmstat_ms || report_due(l, now) ||
 	    (l->cfg->metrics_file && now >= l->next_metrics_ms))
 		return false;
 	if (sensors_quick_available(&l->sensors, &l->quick_available_kib) < 0 ||
-	    l->quick_available_kib <= l->last.floors.mem_term_max_kib ||
+	    l->quick_available_kib <= floor_kib ||
 	    l->quick_available_kib <= l->warn_max_kib)
 		return false;
 	l->quick = true;
@@ -131,12 +180,13 @@ static bool quick_tick(struct loop *l, uint64_t now)
 /* ---- decide -------------------------------------------------------------- */
 
 /* The totalpages the kernel's killer would score with: RAM + swap for a
- * global OOM, the watched cgroup's limits for its memcg OOM. */
+ * global OOM, the watched cgroup's limits for its memcg OOM (the view in
+ * force). */
 static uint64_t loop_totalpages(const struct loop *l)
 {
 	const struct container *c = l->container;
 
-	if (c->on)
+	if (l->in_cgroup)
 		return badness_memcg_totalpages(c->limit.max, c->limit.swap_max,
 						l->s.machine.swap_total_kib, c->swappiness,
 						l->page_kib);
@@ -146,12 +196,12 @@ static uint64_t loop_totalpages(const struct loop *l)
 /* Scan every process into sel, ranked against the current totals. For
  * victims (choose), the text the rules match (command line, cgroup) is
  * read and the processes that outlived their SIGKILL are left out; for
- * the top memory users alone, neither. In container mode only the
+ * the top memory users alone, neither. In the cgroup's view only the
  * processes of the watched subtree count (their cgroup is read for that).
  * Returns scan_each's result. */
 static int scan_into(struct loop *l, struct selection *sel, bool choose)
 {
-	bool within = l->container->on;
+	bool within = l->in_cgroup;
 
 	l->scan.want_cmdline = choose && badness_rules_need_cmdline(l->cfg);
 	l->scan.want_cgroup = within || (choose && badness_rules_need_cgroup(l->cfg));
@@ -183,11 +233,30 @@ static void format_trigger(struct loop *l, const struct decision *d)
 {
 	size_t n;
 
-	report_format_decision(l->trigger_text, sizeof(l->trigger_text), d, &l->s, l->cfg);
+	report_format_decision(l->trigger_text, sizeof(l->trigger_text), d, view(l), l->cfg);
 	n = strlen(l->trigger_text);
-	if (l->container->on && n + 1 < sizeof(l->trigger_text))
+	if (l->in_cgroup && n + 1 < sizeof(l->trigger_text))
 		snprintf(l->trigger_text + n, sizeof(l->trigger_text) - n, ", in cgroup %.*s",
 			 (int)(sizeof(l->trigger_text) - n), l->container->limit.path);
+}
+
+/* Decide on the last sample(s) into l->last: the machine's decision, and
+ * in container mode the cgroup's, the more urgent in force (see struct
+ * loop). Returns l->last. */
+static struct decision decide_views(struct loop *l)
+{
+	l->machine_last = decide_shortage(&l->decide, l->cfg, &l->s);
+	l->last = l->machine_last;
+	l->in_cgroup = false;
+	if (!l->container->on || !l->cs_valid)
+		return l->last;
+	l->cgroup_last = decide_shortage(&l->decide_cg, l->cfg, &l->cs);
+	if (l->cgroup_last.action > l->machine_last.action ||
+	    (l->cgroup_last.action == ACTION_NONE && l->machine_last.action == ACTION_NONE)) {
+		l->last = l->cgroup_last;
+		l->in_cgroup = true;
+	}
+	return l->last;
 }
 
 /* act's re-check right before a signal: a fresh sample and decision, which
@@ -199,11 +268,12 @@ static struct decision recheck(void *userdata)
 
 	notify_watchdog(&l->notify, now);
 	if (loop_sample(l, now) == 0)
-		l->last = decide_shortage(&l->decide, l->cfg, &l->s);
+		decide_views(l);
 	if (l->last.action != ACTION_NONE)
 		format_trigger(l, &l->last);
 	l->acting = l->last;
-	l->acting_free_kib = l->s.mi.mem_available_kib + l->last.cap.swap_free_kib;
+	l->acting_in_cgroup = l->in_cgroup;
+	l->acting_free_kib = free_kib(l);
 	return l->last;
 }
 
@@ -217,7 +287,7 @@ static enum escalation escalate(void *userdata)
 	notify_watchdog(&l->notify, now);
 	if (loop_sample(l, now) < 0)
 		return ESCALATION_NONE;
-	l->last = decide_shortage(&l->decide, l->cfg, &l->s);
+	decide_views(l);
 	return decide_escalation(&l->acting, &l->last, l->cfg->psi_duration_ms);
 }
 
@@ -278,7 +348,7 @@ static void history_pinned(void *userdata, const struct candidate *c,
 		.reason = d->reason,
 		.trigger = l->trigger_text,
 		.signal = signal,
-		.mem_available_kib = l->s.mi.mem_available_kib,
+		.mem_available_kib = view(l)->mi.mem_available_kib,
 		.swap_free_kib = history_free_swap_kib(l),
 		.top = l->sel.top_mem,
 		.n_top = l->sel.n_top_mem,
@@ -312,7 +382,7 @@ static void history_record_outcome(struct loop *l, const struct act_result *res)
 		.released = out->released,
 		.spared = out->spared,
 		.have_gained = res->status == ACT_KILLED,
-		.gained_kib = (int64_t)(l->s.mi.mem_available_kib + l->last.cap.swap_free_kib) -
+		.gained_kib = (int64_t)view_free_kib(l, l->acting_in_cgroup) -
 			      (int64_t)l->acting_free_kib,
 	};
 
@@ -335,7 +405,7 @@ static void keep_top_users(struct loop *l, uint64_t now)
 
 	if (!l->history.on || now < l->next_top_ms)
 		return;
-	if (moved * 100 < l->s.mi.mem_total_kib * TOP_MOVE_PCT && l->top_scan_ms &&
+	if (moved * 100 < view(l)->mi.mem_total_kib * TOP_MOVE_PCT && l->top_scan_ms &&
 	    now - l->top_scan_ms < TOP_REFRESH_MAX_MS)
 		return;
 	l->next_top_ms = now + TOP_REFRESH_MS;
@@ -362,7 +432,7 @@ static void history_kernel_oom_event(struct loop *l, const struct kernel_oom_eve
 			  now.starttime != t->top_mem[i].starttime;
 	}
 	history_kernel_oom(&l->history, ev, t->top_mem, gone, t->n_top_mem,
-			   l->s.mi.mem_available_kib, history_free_swap_kib(l));
+			   view(l)->mi.mem_available_kib, history_free_swap_kib(l));
 	/* What is left now is the list for the next one. */
 	l->next_top_ms = 0;
 	l->top_scan_ms = 0;
@@ -414,7 +484,10 @@ static void maybe_report(struct loop *l, uint64_t now)
 	if (!report_due(l, now))
 		return;
 	l->next_report_ms = now + l->cfg->report_ms;
-	log_info("%s", report_format_memory(line, sizeof(line), &l->s, &l->last));
+	log_info("%s", report_format_memory(line, sizeof(line), &l->s, &l->machine_last));
+	if (l->cs_valid)
+		log_info("cgroup %s: %s", l->container->limit.path,
+			 report_format_memory(line, sizeof(line), &l->cs, &l->cgroup_last));
 }
 
 static void maybe_write_metrics(struct loop *l, uint64_t now)
@@ -435,7 +508,8 @@ static void maybe_write_metrics(struct loop *l, uint64_t now)
 	 * user, the one that writes there. */
 	if (!l->metrics.path)
 		metrics_open(&l->metrics, l->cfg->metrics_file);
-	n = metrics_format(buf, sizeof(buf), &l->s, &l->last.cap, &l->metrics);
+	/* The machine's figures: the gauges mean the same in every mode. */
+	n = metrics_format(buf, sizeof(buf), &l->s, &l->machine_last.cap, &l->metrics);
 	r = n < 0 ? (int)n : metrics_write(&l->metrics, buf, (size_t)n);
 	if (r < 0)
 		log_warn("--metrics-file %s: %s", l->cfg->metrics_file, strerror(-r));
@@ -472,6 +546,17 @@ static void describe_kernel_oom(char *buf, size_t len, const struct kernel_oom_e
 	}
 }
 
+/* Inside a container (the watched cgroup is the root of our cgroup
+ * namespace), /proc/vmstat's oom_kill is the host's: every other
+ * container's kills would read as ours. The watched cgroup's own
+ * memory.events oom_kill (its and its descendants' memcg kills) is what
+ * oomguard is there to keep at 0. On a host, vmstat and the walk of the
+ * tree see every kill, the watched cgroup's included, and name where. */
+static bool watch_own_counter(const struct loop *l)
+{
+	return l->container->on && strcmp(l->container->limit.path, "/") == 0;
+}
+
 /* The kernel's own OOM killer ran: it should never, since we act first.
  * Say so loudly, with where it struck (a memory-limited cgroup's kill is
  * one no system-wide view can prevent), in the log or journal, the history
@@ -479,12 +564,12 @@ static void describe_kernel_oom(char *buf, size_t len, const struct kernel_oom_e
 static void report_kernel_oom(struct loop *l, const struct kernel_oom_event *ev)
 {
 	/* The counter that moved: the watched cgroup's in container mode. */
-	uint64_t count = l->container->on ? l->last_cgroup_oom_kill : l->s.vm.oom_kill;
+	uint64_t count = watch_own_counter(l) ? l->last_cgroup_oom_kill : l->s.vm.oom_kill;
 	char where[512], counter[160], line[900];
 
 	describe_kernel_oom(where, sizeof(where), ev);
 	snprintf(counter, sizeof(counter), "oom_kill in %s is now %llu",
-		 l->container->on ? "the memory.events of the watched cgroup" : "/proc/vmstat",
+		 watch_own_counter(l) ? "the memory.events of the watched cgroup" : "/proc/vmstat",
 		 (unsigned long long)count);
 	snprintf(line, sizeof(line),
 		 "the kernel's OOM killer ran %llu time(s) (%s): %s; check the kernel log (dmesg) "
@@ -504,9 +589,7 @@ static void report_kernel_oom(struct loop *l, const struct kernel_oom_event *ev)
 	}
 }
 
-/* Container mode: the watched cgroup's memory.events oom_kill (its own and
- * its descendants' memcg kills) is what oomguard is there to keep at 0; a
- * kill elsewhere on the host is another cgroup's business. */
+/* The watched cgroup's memory.events oom_kill, when watch_own_counter(). */
 static void watch_cgroup_oom(struct loop *l)
 {
 	uint64_t kills;
@@ -532,7 +615,7 @@ static void watch_cgroup_oom(struct loop *l)
  * watched cgroup's own counter instead. */
 static void watch_kernel_oom(struct loop *l)
 {
-	if (l->container->on) {
+	if (watch_own_counter(l)) {
 		watch_cgroup_oom(l);
 		return;
 	}
@@ -563,11 +646,12 @@ static void watch_kernel_oom(struct loop *l)
 /* The sample's figures for the warning hook. */
 static void warn_figures(const struct loop *l, const struct decision *d, struct hook_figures *f)
 {
-	const struct pressure_reading *rd = l->s.n_pressure ? &l->s.pressure[0] : NULL;
+	const struct sample *s = view(l);
+	const struct pressure_reading *rd = s->n_pressure ? &s->pressure[0] : NULL;
 
 	memset(f, 0, sizeof(*f));
-	f->mem_total_kib = l->s.mi.mem_total_kib;
-	f->mem_available_kib = l->s.mi.mem_available_kib;
+	f->mem_total_kib = s->mi.mem_total_kib;
+	f->mem_available_kib = s->mi.mem_available_kib;
 	f->swap_total_kib = d->cap.swap_total_kib;
 	f->swap_free_kib = d->cap.swap_free_kib;
 	f->have_psi = rd && rd->valid && rd->have_window;
@@ -584,7 +668,8 @@ static void warn_figures(const struct loop *l, const struct decision *d, struct 
  * decision acts does no warning work (warn_check returns at once). */
 static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 {
-	struct warn_verdict v = warn_check(&l->warn, l->cfg, &l->s, d, now);
+	const struct sample *s = view(l);
+	struct warn_verdict v = warn_check(&l->warn, l->cfg, s, d, now);
 	struct hook_figures fig;
 	struct hook_info info = { .event = HOOK_WARNING, .figures = &fig };
 	const struct candidate *c = NULL;
@@ -593,11 +678,11 @@ static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 	char unit[REPORT_UNIT_ESCAPED + 2];
 	char line[sizeof(why) + sizeof(victim) + sizeof(now_text) + 64];
 
-	l->warn_max_kib = warn_mem_max_kib(l->cfg, &d->floors, l->s.mi.mem_total_kib);
+	l->warn_max_kib = warn_mem_max_kib(l->cfg, &d->floors, s->mi.mem_total_kib);
 	if (!v.warn)
 		return;
-	warn_describe(why, sizeof(why), &v, &l->s, d, l->cfg);
-	report_format_memory(now_text, sizeof(now_text), &l->s, d);
+	warn_describe(why, sizeof(why), &v, s, d, l->cfg);
+	report_format_memory(now_text, sizeof(now_text), s, d);
 	select_victims(l);
 	snprintf(victim, sizeof(victim), "no process may be killed (all are protected or ignored)");
 	if (l->sel.n_best > 0) {
@@ -614,10 +699,10 @@ static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 		 decide_reason_name(v.reason), why, victim, now_text);
 	journal_warning(loop_journal(l), &(struct journal_warning_info){
 		.message = line, .reason = v.reason, .trigger = why,
-		.mem_available_kib = l->s.mi.mem_available_kib, .swap_free_kib = d->cap.swap_free_kib,
+		.mem_available_kib = s->mi.mem_available_kib, .swap_free_kib = d->cap.swap_free_kib,
 		.first = c, .unit = names.unit, .cgroup = names.cgroup });
 	metrics_count_warning(&l->metrics, v.reason);
-	history_warning(&l->history, v.reason, l->s.mi.mem_available_kib, d->cap.swap_free_kib,
+	history_warning(&l->history, v.reason, s->mi.mem_available_kib, d->cap.swap_free_kib,
 			c ? c->proc.pid : 0, c ? c->proc.comm : NULL);
 	if (!l->cfg->warn_hook)
 		return;
@@ -659,10 +744,10 @@ static void note_kill(struct loop *l, const struct candidate *victim)
 
 	if (loop_sample(l, now) < 0)
 		return;
-	l->last = decide_shortage(&l->decide, l->cfg, &l->s);
-	gained = (int64_t)(l->s.mi.mem_available_kib + l->last.cap.swap_free_kib) -
-		 (int64_t)l->acting_free_kib;
-	if (decide_note_kill(&l->decide, held, gained, now))
+	decide_views(l);
+	/* In the view the kill was made in, and so is the backoff. */
+	gained = (int64_t)view_free_kib(l, l->acting_in_cgroup) - (int64_t)l->acting_free_kib;
+	if (decide_note_kill(l->acting_in_cgroup ? &l->decide_cg : &l->decide, held, gained, now))
 		log_err("%u kills in a row gave back less than %u%% of what their victims held (RAM "
 			"held by tmpfs, shm or the kernel, which no kill frees?): oomguard holds off "
 			"for %u s; the kernel's OOM killer is still there", DECIDE_FUTILE_KILLS,
@@ -692,7 +777,7 @@ static bool rescan_due(struct loop *l, uint64_t now)
 	if (now - l->nothing_scan_ms < NOTHING_RESCAN_MIN_MS)
 		return false;
 	if ((is > was ? is - was : was - is) * 100 >=
-	    l->s.mi.mem_total_kib * NOTHING_MEM_MOVE_PCT)
+	    view(l)->mi.mem_total_kib * NOTHING_MEM_MOVE_PCT)
 		return true;
 	have_pid = sensors_last_pid(&l->sensors, &pid) == 0;
 	return have_pid != l->nothing_have_pid || (have_pid && pid != l->nothing_last_pid);
@@ -796,8 +881,7 @@ int loop_tick(struct loop *l, uint64_t now)
 		return r;
 	watch_kernel_oom(l);
 	keep_top_users(l, now);
-	d = decide_shortage(&l->decide, l->cfg, &l->s);
-	l->last = d;
+	d = decide_views(l);
 	maybe_report(l, now);
 	maybe_write_metrics(l, now);
 	notify_watchdog(&l->notify, now);
@@ -820,19 +904,36 @@ int loop_tick(struct loop *l, uint64_t now)
 	return 0;
 }
 
+static unsigned min_unsigned(unsigned a, unsigned b)
+{
+	return a < b ? a : b;
+}
+
+/* How soon one view wants the next tick, from how near its floors are. */
+static unsigned view_interval_ms(const struct sample *s, const struct decision *d)
+{
+	return policy_interval_ms(&d->floors, s->mi.mem_available_kib, d->cap.swap_total_kib,
+				  d->cap.swap_free_kib);
+}
+
 void loop_wait(struct loop *l, uint64_t now)
 {
 	struct pollfd fds[PRESSURE_MAX_SOURCES];
 	unsigned interval, n;
 	int ready;
 
-	if (l->quick)
+	if (l->quick) {
 		/* Only the memory headroom is known (a lower bound); assume no
 		 * swap headroom, which can only shorten the sleep. */
-		interval = policy_interval_ms(&l->last.floors, l->quick_available_kib, 0, 0);
-	else
-		interval = policy_interval_ms(&l->last.floors, l->s.mi.mem_available_kib,
-					      l->last.cap.swap_total_kib, l->last.cap.swap_free_kib);
+		interval = policy_interval_ms(&l->machine_last.floors, l->quick_available_kib, 0, 0);
+		if (l->cs_valid)
+			interval = min_unsigned(interval, policy_interval_ms(&l->cgroup_last.floors,
+									     l->quick_available_kib, 0, 0));
+	} else {
+		interval = view_interval_ms(&l->s, &l->machine_last);
+		if (l->cs_valid)
+			interval = min_unsigned(interval, view_interval_ms(&l->cs, &l->cgroup_last));
+	}
 	if (pressure_watching(&l->pressure, now) && interval > WATCH_POLL_MS)
 		interval = WATCH_POLL_MS;
 	l->metrics.interval_ms = interval;
@@ -881,6 +982,7 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 	sensors_init(&l->sensors);
 	pressure_init(&l->pressure);
 	decide_init(&l->decide, l->page_kib);
+	decide_init(&l->decide_cg, l->page_kib);
 	warn_init(&l->warn);
 	/* sysinfo(2) describes this machine, not a tree given with --procfs. */
 	l->quick_ok = procfs_check_live(procfs) == 0;
@@ -907,7 +1009,7 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 	kill_init(&l->act.kill, procfs, cgroupfs);
 	/* Which cgroups had OOM kills before we started: a kernel kill is
 	 * placed by what grew since. */
-	if (!container->on)
+	if (!watch_own_counter(l))
 		oomwatch_walk(cgroupfs->root_fd, &l->oom_cgroups);
 	if (cfg->pre_kill)
 		hook_check(cfg->pre_kill, "--pre-kill");
@@ -928,10 +1030,11 @@ int loop_open(struct loop *l, const struct config *cfg, const struct procfs *pro
 			 strerror(-r));
 	/* The trigger needs CAP_SYS_RESOURCE for a 1 s window: now, before
 	 * privileges are dropped. */
+	/* The system's source first: sample_cgroup() hands the second, the
+	 * cgroup's, to the cgroup's sample. */
+	pressure_open_system(&l->pressure, procfs, cfg);
 	if (container->on)
 		pressure_open_cgroup(&l->pressure, cgroupfs, container->limit.path, cfg);
-	else
-		pressure_open_system(&l->pressure, procfs, cfg);
 	log_setup_lines(l);
 	open_history(l);
 	return 0;
@@ -942,7 +1045,7 @@ static void log_first_sample(struct loop *l)
 {
 	char line[256];
 
-	if (*report_format_zram(line, sizeof(line), &l->last.cap))
+	if (*report_format_zram(line, sizeof(line), &l->machine_last.cap))
 		log_info("%s; its pages live in RAM, so it counts for what RAM can still hold",
 			 line);
 }

@@ -43,8 +43,23 @@ struct loop {
 	struct notify notify;
 	struct metrics metrics;
 	struct journal_sink journal;	/* set up at the first record (loop.c loop_journal) */
-	struct sample s;		/* the last sample */
-	struct decision last;		/* the last decision */
+	struct sample s;		/* the last sample: the machine's */
+	struct decision last;		/* the last decision, in force (of view(l)) */
+	/* Container mode decides twice, on the machine's sample and on the
+	 * watched cgroup's (cs: its view of memory and its pressure source),
+	 * and the more urgent decision is in force: the cgroup's limit may
+	 * bind first, or the machine may run out through processes outside
+	 * the cgroup. in_cgroup says which one l->last is; on a tie the
+	 * machine's acts (its victims include the cgroup's), and while
+	 * neither acts the cgroup's is the one reported and warned about. */
+	struct decision machine_last;	/* the machine's decision, this tick */
+	struct sample cs;		/* the cgroup's sample; cs_valid false: unread */
+	bool cs_valid;
+	int cs_error;			/* the cgroup's files failing: said once */
+	struct decide_state decide_cg;
+	struct decision cgroup_last;	/* the cgroup's decision, this tick */
+	bool in_cgroup;			/* l->last is the cgroup's */
+	bool acting_in_cgroup;		/* so is l->acting */
 	struct decision acting;		/* the one being carried out (act's re-check) */
 	uint64_t acting_free_kib;	/* MemAvailable + free swap right before its signal */
 	uint64_t last_oom_kill;

@@ -27,7 +27,6 @@ void sensors_init(struct sensors *s)
 	s->memcg_max = 0;
 }
 
-const char sensors_memcg_source[] = "(the watched cgroup's memory files)";
 
 int sensors_read_meminfo_once(const struct procfs *procfs, struct meminfo *mi,
 			      const char **bad_key)
@@ -203,16 +202,6 @@ static int read_memcg(struct sensors *s, const struct meminfo *machine, struct m
 	return 0;
 }
 
-/* Container mode: the cgroup's refaults in place of the machine's. */
-static void use_memcg_refaults(const struct sensors *s, struct sample *out)
-{
-	if (!s->memcg_on)
-		return;
-	out->vm.refault_file = s->memcg_stat.refault_file;
-	out->vm.refault_anon = s->memcg_stat.refault_anon;
-	out->vm.have_refault = s->memcg_stat.have_refault;
-}
-
 void sensors_read_vmstat(struct sensors *s, struct sample *out)
 {
 	out->have_vmstat = s->vmstat_fd >= 0 &&
@@ -220,7 +209,6 @@ void sensors_read_vmstat(struct sensors *s, struct sample *out)
 			   vmstat_parse(s->buf, &out->vm) == 0;
 	if (!out->have_vmstat)
 		memset(&out->vm, 0, sizeof(out->vm));
-	use_memcg_refaults(s, out);
 }
 
 int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, const char **bad_key)
@@ -234,26 +222,12 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, cons
 	r = read_meminfo(s, &mi, bad_key);
 	if (r < 0)
 		return r;
-	if (s->memcg_on) {
-		struct meminfo view;
-
-		r = read_memcg(s, &mi, &view);
-		if (r < 0) {
-			*bad_key = sensors_memcg_source;
-			return r;
-		}
-		out->mi = view;
-	} else {
-		out->mi = mi;
-	}
-	out->machine = mi;
-	out->cgroup_view = s->memcg_on;
+	out->mi = out->machine = mi;
+	out->cgroup_view = false;
 	out->sampled = true;
 	if (want_vmstat || first) {
 		sensors_read_vmstat(s, out);
 		read_reserve(s);
-	} else {
-		use_memcg_refaults(s, out);
 	}
 	if (first || out->swaps.n_zram || out->machine.swap_total_kib != last_swap_total) {
 		if (s->swaps_fd < 0 || procfs_read_fd(s->swaps_fd, s->buf, sizeof(s->buf)) < 0 ||
@@ -264,6 +238,29 @@ int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, cons
 		zram_follow(s, &out->swaps);
 		read_mm_stats(s, &out->swaps);
 	}
+	return 0;
+}
+
+int sensors_sample_cgroup(struct sensors *s, const struct sample *machine, struct sample *out)
+{
+	struct meminfo view;
+	int r;
+
+	if (!s->memcg_on)
+		return -ENOENT;
+	r = read_memcg(s, &machine->machine, &view);
+	if (r < 0)
+		return r;
+	*out = *machine;
+	out->mi = view;
+	out->cgroup_view = true;
+	/* The stall is the cgroup's, and so are the refaults that say it is
+	 * a thrash: the machine's would count every other cgroup's as its
+	 * own. */
+	out->vm.refault_file = s->memcg_stat.refault_file;
+	out->vm.refault_anon = s->memcg_stat.refault_anon;
+	out->vm.have_refault = s->memcg_stat.have_refault;
+	out->n_pressure = 0;
 	return 0;
 }
 

@@ -55,8 +55,7 @@ int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sys
 
 /* Container mode: sample the cgroup at path (its memory.max binds) and,
  * when swap_path is another cgroup ("" or NULL: none), that one's swap
- * figures, instead of the machine's meminfo (which stays in
- * sample.machine). Opens their files now. Returns 0, or -errno as
+ * figures too, with sensors_sample_cgroup(). Opens their files now. Returns 0, or -errno as
  * memcg_files_open (-ENOENT: gone, or no memory controller). */
 int sensors_open_memcg(struct sensors *s, const struct cgroupfs *cg, const char *path,
 		       const char *swap_path);
@@ -79,16 +78,17 @@ void sensors_close(struct sensors *s);
  * mm_stat. out->time_ms is left to the caller. */
 int sensors_sample(struct sensors *s, struct sample *out, bool want_vmstat, const char **bad_key);
 
-/* What *bad_key names when sensors_sample failed on the watched cgroup's
- * files rather than on meminfo. */
-extern const char sensors_memcg_source[];
+/* Container mode: the watched cgroup's sample, built on machine (this
+ * tick's sensors_sample): the same sample with mi the cgroup's view of
+ * memory (parse/memcg.h memcg_view), cgroup_view set, the refault counters
+ * the cgroup's own (memory.stat) and no pressure reading (the loop puts the
+ * cgroup's source there). Returns 0, -ENOENT outside container mode, or
+ * memcg_files_read's error (out is left alone then). */
+int sensors_sample_cgroup(struct sensors *s, const struct sample *machine, struct sample *out);
 
 /* Read /proc/vmstat alone into out->vm (have_vmstat false, and the
  * counters zero, when it cannot be read): for a sample whose stall was seen
- * only after sensors_sample() skipped it. In container mode the refault
- * counters in out->vm are the cgroup's (memory.stat, read with every
- * sample), as the stall is the cgroup's: the machine's would count every
- * other cgroup's thrashing as its own. */
+ * only after sensors_sample() skipped it. */
 void sensors_read_vmstat(struct sensors *s, struct sample *out);
 
 /* A cheap lower bound on MemAvailable: sysinfo(2)'s free RAM minus the

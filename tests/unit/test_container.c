@@ -259,10 +259,13 @@ Test(container, a_full_box_acts_on_its_own_process_as_the_memcg_killer_scores,
 	start((const char *const[]){ "--dryrun", "-r", "0", NULL });
 	cr_assert(view.on);
 	cr_assert_eq(loop_tick(&loop, 1000), 0);
-	cr_expect(loop.s.cgroup_view);
-	cr_expect_eq(loop.s.mi.mem_total_kib, 256 * 1024);
-	cr_expect_eq(loop.s.mi.mem_available_kib, 10 * 1024);
-	cr_expect_eq(loop.s.machine.mem_available_kib, 433144);
+	cr_expect(loop.cs_valid);
+	cr_expect(loop.cs.cgroup_view);
+	cr_expect_eq(loop.cs.mi.mem_total_kib, 256 * 1024);
+	cr_expect_eq(loop.cs.mi.mem_available_kib, 10 * 1024);
+	cr_expect_eq(loop.s.mi.mem_available_kib, 433144, "the machine's own sample");
+	cr_expect_eq(loop.machine_last.action, ACTION_NONE);
+	cr_expect(loop.in_cgroup, "the box's decision is in force");
 	/* 10 MiB is 4 % of available + anon: below the SIGKILL floor. */
 	cr_expect_eq(loop.last.reason, REASON_FLOOR_KILL, "the box is at its floor: %d",
 		     loop.last.reason);
@@ -275,10 +278,15 @@ Test(container, a_full_box_acts_on_its_own_process_as_the_memcg_killer_scores,
 	cr_expect_eq(loop.sel.totalpages, 65536);
 	cr_expect_eq(loop.sel.best[0].kernel_score,
 		     badness_oom_score(loop.sel.best[0].kernel_points, 65536));
-	/* The box's pressure file is the one source. */
-	cr_expect_eq(loop.pressure.n, 1);
-	cr_expect_str_eq(loop.pressure.src[0].label, "/box");
-	cr_expect_geq(loop.pressure.src[0].fd, 0);
+	/* The box's pressure file is the second source, and the box's
+	 * sample's own. */
+	cr_expect_eq(loop.pressure.n, 2);
+	cr_expect_str_eq(loop.pressure.src[0].label, "system");
+	cr_expect_str_eq(loop.pressure.src[1].label, "/box");
+	cr_expect_geq(loop.pressure.src[1].fd, 0);
+	cr_expect_eq(loop.cs.n_pressure, 1);
+	cr_expect(loop.cs.pressure[0].valid, "the box's pressure file was read for the box");
+	cr_expect_eq(loop.s.n_pressure, 1);
 }
 
 Test(container, a_box_full_of_clean_cache_fits, .init = loop_init, .fini = loop_fini)
@@ -287,8 +295,9 @@ Test(container, a_box_full_of_clean_cache_fits, .init = loop_init, .fini = loop_
 	put_box(255, 100, 150, 0);
 	start((const char *const[]){ "--dryrun", "-r", "0", NULL });
 	cr_assert_eq(loop_tick(&loop, 1000), 0);
-	cr_expect_eq(loop.s.mi.mem_available_kib, 151 * 1024);
+	cr_expect_eq(loop.cs.mi.mem_available_kib, 151 * 1024);
 	cr_expect_eq(loop.last.action, ACTION_NONE);
+	cr_expect(loop.in_cgroup, "while nothing acts, the box's view is the one reported");
 }
 
 Test(container, the_machine_view_sees_neither_the_box_nor_its_limit, .init = loop_init,
@@ -297,31 +306,103 @@ Test(container, the_machine_view_sees_neither_the_box_nor_its_limit, .init = loo
 	put_box(250, 240, 4, 0);
 	start((const char *const[]){ "--dryrun", "-r", "0", "--no-cgroup", NULL });
 	cr_assert_eq(loop_tick(&loop, 1000), 0);
-	cr_expect_not(loop.s.cgroup_view);
+	cr_expect_not(loop.cs_valid);
+	cr_expect_not(loop.in_cgroup);
 	cr_expect_eq(loop.s.mi.mem_available_kib, 433144);
 	cr_expect_eq(loop.last.action, ACTION_NONE);
+	cr_expect_eq(loop.pressure.n, 1);
 	cr_expect_str_eq(loop.pressure.src[0].label, "system");
 }
 
-Test(container, the_boxs_memcg_kill_is_reported_and_the_hosts_is_not, .init = loop_init,
+Test(container, the_machine_running_out_acts_on_the_whole_machine, .init = loop_init,
      .fini = loop_fini)
 {
-	char log[8192];
-
+	/* The box has room (100 of 256 MiB), but the machine is out: 12 MiB
+	 * available, as when processes outside the box take it all. Its
+	 * victim is the machine's, web, outside the box: with the box's view
+	 * alone (victims in the box, its figures capped by the machine's)
+	 * the box's app would die for what web did. */
+	fixture_puts(proc_dir, "meminfo", "MemTotal:         466136 kB\nMemFree:           10000 kB\n"
+		     "MemAvailable:      12000 kB\nAnonPages:        400000 kB\n"
+		     "SwapTotal:             0 kB\nSwapFree:              0 kB\n");
 	put_box(100, 90, 4, 0);
 	start((const char *const[]){ "--dryrun", "-r", "0", NULL });
 	cr_assert_eq(loop_tick(&loop, 1000), 0);
+	cr_expect_neq(loop.machine_last.action, ACTION_NONE);
+	cr_expect_not(loop.in_cgroup, "the machine's decision is in force");
+	cr_assert_geq(loop.sel.n_best, 1);
+	cr_expect_eq(loop.sel.best[0].proc.pid, 200);
+	cr_expect_eq(loop.sel.totalpages, 466136 / 4, "scored as a global OOM");
+	cr_expect_null(strstr(loop.trigger_text, "in cgroup"), "%s", loop.trigger_text);
+}
+
+/* A container's own tree: the root of the cgroup namespace is the
+ * container's cgroup and carries its memory.max (/box's files, moved up). */
+static void put_namespace_root(void)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && rm -rf box/app box/oomguard.service && "
+		 "cp box/memory.* . && mkdir -p system.slice/oomguard.service", cg_dir);
+	cr_assert_eq(system(cmd), 0);
+	fixture_puts(proc_dir, "self/cgroup", "0::/system.slice/oomguard.service\n");
+	fixture_puts(proc_dir, "116/cgroup", "0::/app.service\n");
+	fixture_puts(proc_dir, "200/cgroup", "0::/web.service\n");
+}
+
+static void put_root(unsigned current_mib, unsigned oom_kill)
+{
+	char text[160];
+
+	snprintf(text, sizeof(text), "%llu\n", current_mib * MIB);
+	fixture_puts(cg_dir, "memory.current", text);
+	snprintf(text, sizeof(text), "low 0\nhigh 0\nmax 12\noom %u\noom_kill %u\n"
+		 "oom_group_kill 0\n", oom_kill, oom_kill);
+	fixture_puts(cg_dir, "memory.events", text);
+}
+
+Test(container, inside_a_container_its_own_memcg_kills_are_reported_and_the_hosts_not,
+     .init = loop_init, .fini = loop_fini)
+{
+	char log[8192];
+
+	put_namespace_root();
+	put_root(100, 0);
+	start((const char *const[]){ "--dryrun", "-r", "0", "--cgroup", "/", NULL });
+	cr_assert(view.on);
+	cr_assert_str_eq(view.limit.path, "/");
+	cr_assert_eq(loop_tick(&loop, 1000), 0);
 	fixture_capture_start();
-	/* Another cgroup's kill on the host: vmstat moves, /box's count not. */
+	/* Another container's kill on the host: vmstat moves, ours not. */
 	put_vmstat(1);
 	cr_assert_eq(loop_tick(&loop, 20000), 0);
-	put_box_oom_kill(2);
+	put_root(100, 2);
 	cr_assert_eq(loop_tick(&loop, 40000), 0);
 	fixture_capture_end(log, sizeof(log));
 	cr_expect(strstr(log, "the kernel's OOM killer ran 2 time(s) (oom_kill in the "
 			 "memory.events of the watched cgroup is now 2): 2 inside the "
-			 "memory-limited cgroup /box") != NULL, "%s", log);
+			 "memory-limited cgroup /") != NULL, "%s", log);
 	cr_expect_null(strstr(log, "ran 1 time(s)"), "the host's kill was reported: %s", log);
+}
+
+Test(container, on_a_host_the_walk_names_the_boxs_memcg_kill, .init = loop_init,
+     .fini = loop_fini)
+{
+	char log[8192], path[128];
+
+	put_box(100, 90, 4, 0);
+	snprintf(path, sizeof(path), "%s/box/app", cg_dir);
+	fixture_puts(path, "memory.events.local", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n"
+		     "oom_group_kill 0\n");
+	start((const char *const[]){ "--dryrun", "-r", "0", "--cgroup", "/box", NULL });
+	cr_assert_eq(loop_tick(&loop, 1000), 0);
+	fixture_capture_start();
+	fixture_puts(path, "memory.events.local", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n"
+		     "oom_group_kill 0\n");
+	put_vmstat(1);
+	cr_assert_eq(loop_tick(&loop, 20000), 0);
+	fixture_capture_end(log, sizeof(log));
+	cr_expect(strstr(log, "1 inside the memory-limited cgroup /box/app") != NULL, "%s", log);
 }
 
 Test(container, refaults_are_the_boxs_own, .init = loop_init, .fini = loop_fini)
@@ -332,9 +413,10 @@ Test(container, refaults_are_the_boxs_own, .init = loop_init, .fini = loop_fini)
 		     "workingset_refault_file 90000\npswpin 0\npswpout 0\noom_kill 0\n");
 	start((const char *const[]){ "--dryrun", "-r", "0", NULL });
 	cr_assert_eq(loop_tick(&loop, 1000), 0);
-	cr_expect(loop.s.vm.have_refault);
-	cr_expect_eq(loop.s.vm.refault_file, 777);
-	cr_expect_eq(loop.s.vm.refault_anon, 0);
+	cr_expect(loop.cs.vm.have_refault);
+	cr_expect_eq(loop.cs.vm.refault_file, 777);
+	cr_expect_eq(loop.cs.vm.refault_anon, 0);
+	cr_expect_eq(loop.s.vm.refault_file, 90000, "the machine's decision keeps vmstat's");
 }
 
 /* ---- capacity in the cgroup's view ---------------------------------------- */
