@@ -6,6 +6,7 @@
 
 #include "parse/config.h"
 #include "parse/regexbound.h"
+#include "types.h"
 
 static int parse(struct config *cfg, char *err, const char *const *args)
 {
@@ -435,5 +436,145 @@ Test(config, user_flag_is_kept_for_the_switch)
 	cr_expect(strstr(err, "--user: empty user name") != NULL, "%s", err);
 	config_free(&cfg);
 	cr_expect_eq(PARSE(&cfg, err, "--user", "--dryrun"), -EINVAL, "a flag is not a user name");
+	config_free(&cfg);
+}
+
+/* Container mode's flags (#16). --cgroup takes the path as /proc/PID/cgroup
+ * shows it, relative to the cgroup v2 mount; whether that cgroup exists and
+ * has a memory limit is main.c's business (tests/cli), not the parser's. */
+Test(config, cgroup_flags_are_off_by_default)
+{
+	struct config cfg;
+	char err[256];
+
+	cr_assert_eq(parse(&cfg, err, (const char *const[]){ NULL }), 0, "%s", err);
+	cr_expect_not(cfg.no_cgroup);
+	cr_expect_null(cfg.cgroupfs_path, "no --cgroupfs: the cgroup2 mount");
+	config_free(&cfg);
+}
+
+Test(config, cgroup_path_is_kept_with_its_trailing_slash_cut)
+{
+	static const struct {
+		const char *arg, *kept;
+	} cases[] = {
+		{ "/box", "/box" },
+		{ "/box/", "/box" },
+		{ "/box//", "/box" },
+		{ "/machine.slice/lxc-web.scope", "/machine.slice/lxc-web.scope" },
+		{ "/machine.slice/lxc-web.scope/", "/machine.slice/lxc-web.scope" },
+		/* The root cgroup: its one '/' is the path, not a trailing one. */
+		{ "/", "/" },
+		/* Names with dots are names: only "." and ".." are refused. */
+		{ "/a.b/..c/.d", "/a.b/..c/.d" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg;
+		char err[256];
+
+		cr_assert_eq(PARSE(&cfg, err, "--cgroup", cases[i].arg), 0, "--cgroup '%s': %s",
+			     cases[i].arg, err);
+		cr_expect_str_eq(cfg.cgroup_path, cases[i].kept, "--cgroup '%s'", cases[i].arg);
+		cr_expect_not(cfg.no_cgroup);
+		config_free(&cfg);
+	}
+	/* The =VALUE form is the same flag. */
+	{
+		struct config cfg;
+		char err[256];
+
+		cr_assert_eq(PARSE(&cfg, err, "--cgroup=/box/"), 0, "%s", err);
+		cr_expect_str_eq(cfg.cgroup_path, "/box");
+		config_free(&cfg);
+	}
+}
+
+Test(config, cgroup_path_up_to_its_limit)
+{
+	/* MEMCG_LIMIT_PATH_MAX - 1 bytes is the longest path kept; one byte
+	 * more is refused, with the limit in the message. */
+	char longest[MEMCG_LIMIT_PATH_MAX], too_long[MEMCG_LIMIT_PATH_MAX + 1];
+	struct config cfg;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(longest) - 1; i++)
+		longest[i] = i % 8 == 0 ? '/' : 'a';
+	longest[sizeof(longest) - 1] = '\0';
+	cr_assert_eq(strlen(longest), MEMCG_LIMIT_PATH_MAX - 1);
+	snprintf(too_long, sizeof(too_long), "%sb", longest);
+
+	cr_assert_eq(PARSE(&cfg, err, "--cgroup", longest), 0, "%s", err);
+	cr_expect_str_eq(cfg.cgroup_path, longest);
+	config_free(&cfg);
+	cr_expect_eq(PARSE(&cfg, err, "--cgroup", too_long), -EINVAL, "a 4096-byte path accepted");
+	cr_expect(strstr(err, "--cgroup: the path is longer than 4095 bytes") != NULL, "%s", err);
+	cr_expect(strchr(err, '\n') == NULL, "%s", err);
+	config_free(&cfg);
+}
+
+Test(config, cgroup_path_that_is_not_one_is_refused_in_one_line)
+{
+	static const struct bad_case cases[] = {
+		{ { "--cgroup", "box" }, "--cgroup: 'box' is not a cgroup path: it must start with '/'" },
+		{ { "--cgroup", "box/" }, "--cgroup: 'box/' is not a cgroup path" },
+		{ { "--cgroup", "/a/../b" }, "--cgroup: '/a/../b' is not a cgroup path" },
+		{ { "--cgroup", "/a/./b" }, "--cgroup: '/a/./b' is not a cgroup path" },
+		{ { "--cgroup", "/.." }, "--cgroup: '/..' is not a cgroup path" },
+		{ { "--cgroup", "/a//b" }, "--cgroup: '/a//b' is not a cgroup path" },
+		{ { "--cgroup", "" }, "--cgroup: '' is not a cgroup path" },
+		{ { "--cgroup=" }, "--cgroup: '' is not a cgroup path" },
+		/* The file system path is refused with the form meant. */
+		{ { "--cgroup", "/sys/fs/cgroup/box" }, "is a file system path; give the cgroup as "
+		  "/proc/PID/cgroup shows it, relative to the cgroup v2 mount (--cgroup /box)" },
+		{ { "--cgroup", "/sys/fs/cgroup/machine.slice/lxc-web.scope" },
+		  "(--cgroup /machine.slice/lxc-web.scope)" },
+		{ { "--cgroup", "/sys/fs/cgroup" }, "(--cgroup /)" },
+		/* A missing value never swallows the next flag. */
+		{ { "--cgroup", "--dryrun" }, "--cgroup: missing value: '--dryrun' is a flag" },
+		{ { "--cgroup", "-d" }, "--cgroup: missing value: '-d' is a flag" },
+		{ { "--cgroup" }, "missing argument" },
+		{ { "--cgroupfs", "--dryrun" }, "--cgroupfs: missing value: '--dryrun' is a flag" },
+		{ { "--cgroupfs" }, "missing argument" },
+		/* The two views at once. */
+		{ { "--cgroup", "/box", "--no-cgroup" }, "--cgroup and --no-cgroup: give one" },
+		{ { "--no-cgroup", "--cgroup", "/box" }, "--cgroup and --no-cgroup: give one" },
+		/* Long flags are spelt out. */
+		{ { "--cgroupf", "/tmp" }, "unknown option" },
+		{ { "--no-cgroup=1" }, "--no-cgroup" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg;
+		char err[256];
+
+		cr_expect_eq(parse(&cfg, err, cases[i].args), -EINVAL, "case %zu (%s %s) accepted", i,
+			     cases[i].args[0], cases[i].args[1] ? cases[i].args[1] : "");
+		cr_expect(strstr(err, cases[i].expect_in_message) != NULL,
+			  "case %zu: '%s' does not mention '%s'", i, err, cases[i].expect_in_message);
+		cr_expect(strchr(err, '\n') == NULL, "case %zu: message has a newline", i);
+		config_free(&cfg);
+	}
+}
+
+Test(config, no_cgroup_and_cgroupfs_are_kept)
+{
+	struct config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE(&cfg, err, "--no-cgroup"), 0, "%s", err);
+	cr_expect(cfg.no_cgroup);
+	config_free(&cfg);
+	cr_assert_eq(PARSE(&cfg, err, "--cgroupfs", "/tmp/cgroup-tree", "--dryrun"), 0, "%s", err);
+	cr_expect_str_eq(cfg.cgroupfs_path, "/tmp/cgroup-tree");
+	cr_expect_not(cfg.no_cgroup);
+	config_free(&cfg);
+	/* --cgroupfs only moves where the tree is read: it goes with either view. */
+	cr_assert_eq(PARSE(&cfg, err, "--cgroupfs=/tmp/t", "--cgroup", "/box/"), 0, "%s", err);
+	cr_expect_str_eq(cfg.cgroupfs_path, "/tmp/t");
+	cr_expect_str_eq(cfg.cgroup_path, "/box");
+	config_free(&cfg);
+	cr_assert_eq(PARSE(&cfg, err, "--cgroupfs", "/tmp/t", "--no-cgroup"), 0, "%s", err);
+	cr_expect(cfg.no_cgroup);
 	config_free(&cfg);
 }
