@@ -12,11 +12,12 @@ _oomguard()
 	local opts_arg='-m --mem-min -s --swap-min -M --mem-min-size -S --swap-min-size
 		--psi-threshold --psi-duration --psi-metric
 		--warn-mem --warn-swap --warn-psi --warn-hook
-		--prefer --avoid --ignore
+		--prefer --avoid --ignore --cgroup
 		--kill-timeout -P --pre-kill --pre-kill-wait -N --post-kill --kernel-oom-hook
-		-r --report --metrics-file --procfs --sysfs --user --state-dir'
+		-r --report --metrics-file --procfs --sysfs --cgroupfs --user --state-dir'
 	# Flags that stand alone.
 	local opts_flag='--ignore-root-user --ignore-positive-adj --sort-by-rss --list --history --json
+		--no-cgroup
 		-g --kill-group --kill-cgroup --dryrun
 		--syslog -p --once -d --debug -h --help -v --version -i -k -n --kernel-oom'
 	local hooks_dir=/usr/share/oomguard/hooks
@@ -60,7 +61,32 @@ _oomguard()
 		mapfile -t COMPREPLY < <(compgen -u -- "$cur")
 		return 0
 		;;
-	--procfs | --sysfs | --state-dir)
+	--cgroup)
+		# A cgroup v2 path as /proc/PID/cgroup shows it: the directories
+		# of the cgroup2 mount (or of a --cgroupfs given before), named
+		# from its root, each with a '/' after it to go on (oomguard cuts
+		# a trailing '/').
+		local root='' dir i
+		for ((i = 1; i < COMP_CWORD - 1; i++)); do
+			if [[ ${COMP_WORDS[i]} == --cgroupfs ]]; then
+				root=${COMP_WORDS[i + 1]}
+				[[ $root == = ]] && root=${COMP_WORDS[i + 2]}
+			fi
+		done
+		if [[ -z $root ]]; then
+			root=/sys/fs/cgroup
+			[[ -e $root/cgroup.controllers ]] || root=/sys/fs/cgroup/unified
+			[[ -e $root/cgroup.controllers ]] || return 0
+		fi
+		root=${root%/}
+		[[ $cur == "" || $cur == /* ]] || return 0
+		while IFS= read -r dir; do
+			COMPREPLY+=("${dir#"$root"}/")
+		done < <(compgen -d -- "$root/${cur#/}")
+		compopt -o nospace 2>/dev/null
+		return 0
+		;;
+	--procfs | --sysfs | --cgroupfs | --state-dir)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0
