@@ -5,7 +5,9 @@
 documented in the man page source (doc/oomguard.8.scd), offered by the bash
 completion and by the zsh completion, with the same need for a value; and
 none of them may document a flag that --help lacks. Long flags mentioned in
-the man page prose and in doc/migrating-from-earlyoom.md must exist too.
+the man page prose and in doc/migrating-from-earlyoom.md must exist too. The
+README's flag table (its "## Command line" section) must name every flag of
+--help, and no other.
 
 How each source is read:
   --help   option lines: "  -m, --mem-min PERCENT[,KILL_PERCENT]   text";
@@ -19,6 +21,8 @@ How each source is read:
   zsh      the completion is run by zsh with _arguments replaced by a stub
            that prints the specs zsh would get; without zsh the file is read
            as text (brace lists expanded here).
+  README   the rows of the table under "## Command line": the flags in the
+           first cell ("| `-m, --mem-min PERCENT` | ..."), values aside.
 
 Exit status 0 when everything agrees, 1 with one line per problem otherwise.
 """
@@ -244,6 +248,31 @@ def mentioned_long_flags(path):
     return set(re.findall(r"(?<![A-Za-z0-9-])(--[A-Za-z][A-Za-z0-9-]*)", text))
 
 
+def readme_table_flags(path, problems):
+    """Flags named in the first cell of each row of the README's table under
+    "## Command line" (the header row and the |---| line aside)."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    try:
+        start = lines.index("## Command line")
+    except ValueError:
+        problems.append(f"{os.path.basename(path)}: no '## Command line' section")
+        return set()
+    flags, rows = set(), 0
+    for line in lines[start + 1:]:
+        if line.startswith("## "):
+            break
+        if not line.startswith("| `"):
+            continue
+        rows += 1
+        first = re.split(r"(?<!\\)\|", line)[1]  # "some\|full" is one cell
+        for code in re.findall(r"`([^`]*)`", first):
+            flags.update(re.findall(r"(?<![A-Za-z0-9-])(" + FLAG + r")", code))
+    if rows == 0:
+        problems.append(f"{os.path.basename(path)}: no flag table under '## Command line'")
+    return flags
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--oomguard", required=True)
@@ -251,6 +280,7 @@ def main():
     ap.add_argument("--bash", required=True)
     ap.add_argument("--zsh", required=True)
     ap.add_argument("--migration", help="doc/migrating-from-earlyoom.md")
+    ap.add_argument("--readme", help="README.md, whose flag table is checked")
     args = ap.parse_args()
 
     problems = []
@@ -302,14 +332,25 @@ def main():
             problems.append(f"{os.path.basename(args.migration)}: mentions {flag}, "
                             f"which --help lacks")
 
+    # The README's flag table.
+    readme = None
+    if args.readme:
+        readme = readme_table_flags(args.readme, problems)
+        for flag in sorted(ref_names - readme):
+            problems.append(f"README flag table: has no row for {flag}")
+        for flag in sorted(readme - ref_names):
+            problems.append(f"README flag table: names {flag}, which --help lacks")
+
     for p in problems:
         print(p)
     print(f"{len(ref)} flags in --help; man page: {len(man_defined)} defined; bash: "
-          f"{len(offered)} offered; zsh: {len(zflags)} specs ({how})")
+          f"{len(offered)} offered; zsh: {len(zflags)} specs ({how})"
+          + (f"; README table: {len(readme)} named" if readme is not None else ""))
     if problems:
         print(f"flags: {len(problems)} problem(s)")
         return 1
-    print("flags: man page, bash and zsh completions agree with --help")
+    print("flags: man page, bash and zsh completions" + (" and the README's table" if readme is not None else "")
+          + " agree with --help")
     return 0
 
 
