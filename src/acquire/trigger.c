@@ -77,7 +77,7 @@ const char *trigger_describe(const struct trigger *t, char *buf, unsigned len)
 				   "using MemAvailable and SwapFree only");
 		break;
 	case TRIGGER_AVERAGES:
-		snprintf(buf, len, "PSI: reading averages; kernel triggers not available (%s)",
+		snprintf(buf, len, "PSI: no kernel trigger (%s); the file is read every tick",
 			 t->refused_errno == ENOTSUP ? "not a kernel file: a fixture tree"
 						      : strerror(t->refused_errno));
 		break;

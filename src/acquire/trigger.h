@@ -12,7 +12,8 @@
 
 enum trigger_mode {
 	TRIGGER_NONE,		/* no PSI at all */
-	TRIGGER_AVERAGES,	/* PSI readable, triggers refused: read avg10 */
+	TRIGGER_AVERAGES,	/* PSI readable, triggers refused: the file read
+				 * every tick (its total=, as always) */
 	TRIGGER_2S,		/* unprivileged: window must be a multiple of 2 s */
 	TRIGGER_1S,		/* CAP_SYS_RESOURCE: 1 s window */
 };

@@ -548,7 +548,7 @@ static int parse_cgroup_path(struct config *cfg, const char *arg, char *errbuf, 
 {
 	size_t len = strlen(arg);
 
-	if (strutil_startswith(arg, "/sys/fs/cgroup"))
+	if (strutil_startswith(arg, "/sys/fs/cgroup") && (arg[14] == '\0' || arg[14] == '/'))
 		return fail(errbuf, errlen, "--cgroup: '%.200s' is a file system path; give the cgroup "
 			    "as /proc/PID/cgroup shows it, relative to the cgroup v2 mount (--cgroup "
 			    "%.200s)", arg, arg[14] == '/' ? arg + 14 : "/");
