@@ -3,9 +3,11 @@
  * limit, a number, memory.stat (whole and line by line, which must agree),
  * cgroup.stat and a cgroup path; what parses then feeds the view, the
  * limit search (over levels made up from the path's bytes) and the memcg
- * totalpages, whose answers must stay within their bounds. */
+ * totalpages, whose answers must stay within their bounds; and subtree
+ * membership of the path, against its own ancestors. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +104,44 @@ static void check_search(const char *path)
 		abort();
 }
 
+/* Subtree membership agrees with is_on_path: a valid path is in "/", in
+ * itself and in each of its ancestors; an invalid one is in none. And the
+ * search from a named cgroup (nothing left out) keeps to the same path. */
+static void check_within(const char *path)
+{
+	char up[MEMCG_LIMIT_PATH_MAX];
+	struct memcg_limit lim;
+	char *slash;
+
+	if (strlen(path) >= MEMCG_LIMIT_PATH_MAX)
+		return;
+	if (!memcg_path_valid(path)) {
+		if (memcg_path_within(path, "/"))
+			abort();
+		return;
+	}
+	if (!memcg_path_within(path, "/") || !memcg_path_within(path, path))
+		abort();
+	strcpy(up, path);
+	while ((slash = strrchr(up, '/')) && slash != up) {
+		*slash = '\0';
+		if (!memcg_path_within(path, up) || !is_on_path(up, path))
+			abort();
+		/* path goes on with "/" after up: never inside up's sibling
+		 * "upx", which shares its prefix. */
+		if (strlen(up) + 2 < sizeof(up)) {
+			char sib[MEMCG_LIMIT_PATH_MAX];
+
+			snprintf(sib, sizeof(sib), "%sx", up);
+			if (memcg_path_within(path, sib))
+				abort();
+		}
+	}
+	if (memcg_find_limit_at(path, UINT64_C(1) << 35, made_up_level, NULL, &lim) == 0 &&
+	    ((lim.path[0] && !is_on_path(lim.path, path)) || lim.skipped != 0))
+		abort();
+}
+
 static void check_view(const struct memcg_stat *st, const uint8_t *data, size_t size)
 {
 	uint64_t v[6] = { 0 };
@@ -140,6 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf[size] = '\0';
 	check_values(buf);
 	check_search(buf);
+	check_within(buf);
 	r_whole = memcg_parse_stat(buf, &whole);
 	r_lines = stat_by_lines(buf, &lines);
 	if (r_whole != r_lines || (r_whole == 0 && memcmp(&whole, &lines, sizeof(whole)) != 0))
