@@ -10,9 +10,11 @@
 
 /* A one-value file: "max" or up to 20 digits, and a newline. */
 #define VALUE_BUF_SIZE 32
-/* memory.stat and cgroup.procs are read a line at a time through this; a
- * line is a key of under 40 bytes and a number, or a pid. */
-#define LINE_BUF_SIZE 128
+/* memory.stat is read through this, a line at a time: a line is a key of
+ * under 40 bytes and a number, and 6.x kernels print 40 to 60 of them
+ * (1.2-1.8 KiB), so 4 KiB takes the file in one read, every sample, where
+ * a line-sized buffer took a dozen. */
+#define STAT_BUF_SIZE 4096
 /* cgroup.stat: two or three short lines. */
 #define CGROUP_STAT_BUF_SIZE 256
 /* self/cgroup: as scope.c reads it, hybrid systems list a dozen v1 lines
@@ -92,7 +94,7 @@ static int stat_line(const char *line, void *data)
 /* memory.stat line by line: its length grows with every kernel. */
 static int read_stat_fd(int fd, struct memcg_stat *st)
 {
-	char buf[LINE_BUF_SIZE];
+	char buf[STAT_BUF_SIZE];
 	struct stat_read s = { .st = st };
 	int r;
 
