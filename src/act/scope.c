@@ -11,6 +11,7 @@
 
 #include "acquire/cgroupfs.h"
 #include "log.h"
+#include "parse/memcg.h"
 #include "parse/pidinfo.h"
 #include "parse/procs.h"
 
@@ -35,36 +36,16 @@ bool kill_group_allowed(pid_t pgrp, pid_t self_pgrp)
 	return pgrp > 1 && pgrp != self_pgrp;
 }
 
-/* True when path has an empty, "." or ".." component. */
-static bool path_is_odd(const char *path)
-{
-	const char *p = path;
-
-	while (*p == '/') {
-		const char *c = p + 1;
-		size_t len = strcspn(c, "/");
-
-		if (len == 0 || (len == 1 && c[0] == '.') ||
-		    (len == 2 && c[0] == '.' && c[1] == '.'))
-			return true;
-		p = c + len;
-	}
-	return *p != '\0';
-}
-
 bool kill_cgroup_allowed(const char *victim, const char *self)
 {
-	size_t len = strlen(victim);
-
-	if (self[0] == '\0' || victim[0] != '/' || strcmp(victim, "/") == 0)
+	/* Unknown or odd (outside our cgroup namespace) self: refuse. */
+	if (!memcg_path_valid(self) || strcmp(victim, "/") == 0)
 		return false;
 	/* Paths outside our cgroup namespace read "/../..": not ours to kill. */
-	if (path_is_odd(victim))
+	if (!memcg_path_valid(victim))
 		return false;
 	/* cgroup.kill takes the whole subtree: an ancestor of ours is us. */
-	if (strncmp(self, victim, len) == 0 && (self[len] == '\0' || self[len] == '/'))
-		return false;
-	return true;
+	return !memcg_path_within(self, victim);
 }
 
 /* Read pid's cgroup v2 path through the procfs seam. Returns 0, -ESRCH when
