@@ -76,6 +76,17 @@ static uint64_t free_kib(const struct loop *l)
 	return view_free_kib(l, l->in_cgroup);
 }
 
+/* Inside a container (the watched cgroup is the root of our cgroup
+ * namespace), /proc/vmstat's oom_kill is the host's: every other
+ * container's kills would read as ours. The watched cgroup's own
+ * memory.events oom_kill (its and its descendants' memcg kills) is what
+ * oomguard is there to keep at 0. On a host, vmstat and the walk of the
+ * tree see every kill, the watched cgroup's included, and name where. */
+static bool watch_own_counter(const struct loop *l)
+{
+	return l->container->on && strcmp(l->container->limit.path, "/") == 0;
+}
+
 /* ---- acquire ------------------------------------------------------------- */
 
 /* Container mode: the cgroup's sample on this tick's machine sample, with
@@ -180,13 +191,12 @@ static bool quick_tick(struct loop *l, uint64_t now)
 /* ---- decide -------------------------------------------------------------- */
 
 /* The totalpages the kernel's killer would score with: RAM + swap for a
- * global OOM, the watched cgroup's limits for its memcg OOM (the view in
- * force). */
-static uint64_t loop_totalpages(const struct loop *l)
+ * global OOM, the watched cgroup's limits for its memcg OOM (within). */
+static uint64_t loop_totalpages(const struct loop *l, bool within)
 {
 	const struct container *c = l->container;
 
-	if (l->in_cgroup)
+	if (within)
 		return badness_memcg_totalpages(c->limit.max, c->limit.swap_max,
 						l->s.machine.swap_total_kib, c->swappiness,
 						l->page_kib);
@@ -196,16 +206,14 @@ static uint64_t loop_totalpages(const struct loop *l)
 /* Scan every process into sel, ranked against the current totals. For
  * victims (choose), the text the rules match (command line, cgroup) is
  * read and the processes that outlived their SIGKILL are left out; for
- * the top memory users alone, neither. In the cgroup's view only the
- * processes of the watched subtree count (their cgroup is read for that).
- * Returns scan_each's result. */
-static int scan_into(struct loop *l, struct selection *sel, bool choose)
+ * the top memory users alone, neither. within: only the processes of the
+ * watched subtree count (their cgroup is read for that), scored as its
+ * memcg OOM killer scores them. Returns scan_each's result. */
+static int scan_into(struct loop *l, struct selection *sel, bool choose, bool within)
 {
-	bool within = l->in_cgroup;
-
 	l->scan.want_cmdline = choose && badness_rules_need_cmdline(l->cfg);
 	l->scan.want_cgroup = within || (choose && badness_rules_need_cgroup(l->cfg));
-	select_init(sel, l->cfg, l->self, loop_totalpages(l), l->page_kib);
+	select_init(sel, l->cfg, l->self, loop_totalpages(l, within), l->page_kib);
 	if (choose)
 		select_set_skip(sel, &l->act.skip);
 	if (within)
@@ -218,7 +226,8 @@ static void select_victims(struct loop *l)
 	int r;
 
 	l->scans++;
-	r = scan_into(l, &l->sel, true);
+	/* The victims of the view in force. */
+	r = scan_into(l, &l->sel, true, l->in_cgroup);
 	if (r < 0)
 		log_err("cannot list processes in %s: %s", l->cfg->procfs_path, strerror(-r));
 	log_debug("scan: %u processes, %u candidates, %u vanished, %u malformed",
@@ -411,7 +420,9 @@ static void keep_top_users(struct loop *l, uint64_t now)
 	l->next_top_ms = now + TOP_REFRESH_MS;
 	l->top_scan_ms = now;
 	l->top_free_kib = is;
-	if (scan_into(l, &l->top_sel, false) < 0)
+	/* The users of what the kernel-OOM watch watches: inside a
+	 * container its cgroup, on a host the whole machine. */
+	if (scan_into(l, &l->top_sel, false, watch_own_counter(l)) < 0)
 		l->top_sel.n_top_mem = 0;
 }
 
@@ -544,17 +555,6 @@ static void describe_kernel_oom(char *buf, size_t len, const struct kernel_oom_e
 			     log_escape(path, sizeof(path), ev->cgroup[i].path));
 		o += n > 0 && (size_t)n < len - o ? (size_t)n : len - 1 - o;
 	}
-}
-
-/* Inside a container (the watched cgroup is the root of our cgroup
- * namespace), /proc/vmstat's oom_kill is the host's: every other
- * container's kills would read as ours. The watched cgroup's own
- * memory.events oom_kill (its and its descendants' memcg kills) is what
- * oomguard is there to keep at 0. On a host, vmstat and the walk of the
- * tree see every kill, the watched cgroup's included, and name where. */
-static bool watch_own_counter(const struct loop *l)
-{
-	return l->container->on && strcmp(l->container->limit.path, "/") == 0;
 }
 
 /* The kernel's own OOM killer ran: it should never, since we act first.
@@ -695,8 +695,10 @@ static void maybe_warn(struct loop *l, const struct decision *d, uint64_t now)
 			 c->kernel_score, (unsigned long long)c->proc.rss_kib,
 			 (unsigned long long)c->proc.swap_kib);
 	}
-	snprintf(line, sizeof(line), "memory is running out: reason=%s %s; %s; now %s",
-		 decide_reason_name(v.reason), why, victim, now_text);
+	snprintf(line, sizeof(line), "memory is running out%s%.*s: reason=%s %s; %s; now %s",
+		 l->in_cgroup ? " in cgroup " : "", l->in_cgroup ? 256 : 0,
+		 l->in_cgroup ? l->container->limit.path : "", decide_reason_name(v.reason), why,
+		 victim, now_text);
 	journal_warning(loop_journal(l), &(struct journal_warning_info){
 		.message = line, .reason = v.reason, .trigger = why,
 		.mem_available_kib = s->mi.mem_available_kib, .swap_free_kib = d->cap.swap_free_kib,

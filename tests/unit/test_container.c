@@ -300,6 +300,24 @@ Test(container, a_box_full_of_clean_cache_fits, .init = loop_init, .fini = loop_
 	cr_expect(loop.in_cgroup, "while nothing acts, the box's view is the one reported");
 }
 
+Test(container, a_box_running_out_is_warned_about_as_the_boxs, .init = loop_init,
+     .fini = loop_fini)
+{
+	char log[8192];
+
+	/* 30 MiB left of 256: 13 % of available + anon, between the term
+	 * floor (10 %) and the warning (twice that). */
+	put_box(230, 200, 4, 0);
+	start((const char *const[]){ "--dryrun", "-r", "0", NULL });
+	fixture_capture_start();
+	cr_assert_eq(loop_tick(&loop, 1000), 0);
+	fixture_capture_end(log, sizeof(log));
+	cr_expect_eq(loop.last.action, ACTION_NONE);
+	cr_expect(strstr(log, "memory is running out in cgroup /box: reason=warn-memory") != NULL,
+		  "%s", log);
+	cr_expect(strstr(log, "would kill first pid=116 name=\"app\"") != NULL, "%s", log);
+}
+
 Test(container, the_machine_view_sees_neither_the_box_nor_its_limit, .init = loop_init,
      .fini = loop_fini)
 {
