@@ -7,7 +7,9 @@
 #   oomguard.scenario=NAME   fast-hog | slow-leak | many-growers | protected |
 #                            thrash | self | kernel-oom | stuck-victim |
 #                            fits-zram | fits-disk | burst | zram-big-leak |
-#                            slow-disk-leak | tmpfs-full | shm-futile | probe
+#                            slow-disk-leak | tmpfs-full | shm-futile |
+#                            cgroup-leak | cgroup-inside | cgroup-fits |
+#                            cgroup-fits-zram | probe
 #   oomguard.mode=MODE       oomguard (default) | none | earlyoom | history
 #                            (history: no workload and no daemon, only read
 #                            the history an earlier boot left on the state disk)
@@ -183,7 +185,9 @@ oom_kill_count() {
 }
 
 # Starts the daemon for MODE with the scenario's arguments ($OOMGUARD_ARGS or
-# $EARLYOOM_ARGS, word-split on purpose) at oom_score_adj $DAEMON_ADJ.
+# $EARLYOOM_ARGS, word-split on purpose) at oom_score_adj $DAEMON_ADJ and,
+# when $DAEMON_CGROUP names a cgroup v2 directory, in that cgroup from its
+# first instruction (it reads /proc/self/cgroup at start-up).
 start_daemon() {
 	DAEMON_PID=
 	# The argument strings are split into words on purpose (set -f is on).
@@ -197,6 +201,11 @@ start_daemon() {
 	emit "daemon_cmd=$*"
 	(
 		echo "${DAEMON_ADJ:-0}" > /proc/self/oom_score_adj
+		# "0" moves the writer: this subshell, which then execs the daemon.
+		if [ -n "${DAEMON_CGROUP:-}" ] && ! echo 0 > "$DAEMON_CGROUP/cgroup.procs"; then
+			echo "vmtest: cannot join $DAEMON_CGROUP" > /dev/ttyS2
+			exit 125
+		fi
 		exec "$@" 9>&- >/dev/ttyS2 2>&1
 	) &
 	DAEMON_PID=$!
@@ -205,6 +214,7 @@ start_daemon() {
 	sleep 1
 	if [ -d "/proc/$DAEMON_PID" ] && ! grep -q '^State:.*Z' "/proc/$DAEMON_PID/status"; then
 		emit "daemon_started=1"
+		emit "daemon_cgroup=$(sed -n 's/^0:://p' "/proc/$DAEMON_PID/cgroup")"
 	else
 		emit "daemon_started=0"
 	fi
@@ -539,6 +549,153 @@ scenario_shm_futile() {
 	emit "shmem_end_kib=$(meminfo_kib Shmem)"
 }
 
+# 16-19: container mode (#16). A memory cgroup /box whose memory.max,
+# BOX_MAX_MIB, is a quarter of the guest's RAM: the box runs out while the
+# machine as a whole keeps most of its memory free (the host checks that the
+# machine's MemAvailable stayed >= 40 % of MemTotal), so only a daemon that
+# watches the box's own figures can act before the kernel's memory-cgroup OOM
+# killer does. cgroup v2 allows processes only in leaves once a controller is
+# enabled below a cgroup: the workload runs in /box/work and, where oomguard
+# runs inside the box, it runs in /box/guard. Each scenario runs oomguard at
+# its default flags plus "-r 1"; cgroup-leak adds the one it is about,
+# --cgroup /box. cgwatch (outside the box) records /box's memory.current and
+# its memory.events oom_kill, the kernel's memcg kills, for the host.
+CG_ROOT=/sys/fs/cgroup
+BOX=$CG_ROOT/box
+BOX_MAX_MIB=128
+
+# The box and its two leaves, plus /bin/incg DIR PROGRAM ARGS..., which runs
+# a program in cgroup DIR at oom_score_adj 0 (supervise's children inherit
+# its -1000; hog sets its own), for programs that cannot join by themselves.
+# $1: the box's memory.swap.max (default 0: no swap for the box).
+setup_box() {
+	mkdir -p "$CG_ROOT"
+	if ! mount -t cgroup2 none "$CG_ROOT" || ! echo +memory > "$CG_ROOT/cgroup.subtree_control" ||
+		! mkdir "$BOX" || ! echo "${BOX_MAX_MIB}M" > "$BOX/memory.max" ||
+		! echo +memory > "$BOX/cgroup.subtree_control" || ! mkdir "$BOX/work" "$BOX/guard"; then
+		emit "error=setting up the memory cgroup $BOX failed"
+		return 1
+	fi
+	# Absent where the kernel does no swap accounting; the scenarios
+	# without swap do not need it.
+	[ -e "$BOX/memory.swap.max" ] && echo "${1:-0}" > "$BOX/memory.swap.max"
+	cat > /bin/incg <<'EOF'
+#!/bin/sh
+echo $$ > "$1/cgroup.procs" || exit 126
+echo 0 > /proc/self/oom_score_adj
+shift
+exec "$@"
+EOF
+	chmod +x /bin/incg
+	emit "box=/box"
+	emit "box_max_kib=$(($(cat "$BOX/memory.max") / 1024))"
+	emit "box_swap_max=$(cat "$BOX/memory.swap.max" 2>/dev/null || echo none)"
+}
+
+start_cgwatch() {
+	cgwatch "$BOX" >&9 2>/dev/console &
+	CGWATCH_PID=$!
+}
+
+stop_cgwatch() {
+	kill -TERM "$CGWATCH_PID" 2>/dev/null
+	wait "$CGWATCH_PID"
+	emit "cgwatch_status=$?"
+}
+
+# The workload of cgroup-leak and cgroup-inside: "bystander" holds 16 MiB in
+# the box, then "leak" grows at 20 MiB/s (slow-leak's pace), in the box, until
+# something kills it: about 5 s to the box's limit, with no swap.
+cgroup_leak_plan() {
+	run_plan -t 60 -q 5 <<-EOF
+		bystander 0 /bin/hog -n bystander -c $BOX/work -m 16 -p touch
+		leak held /bin/hog -n leak -c $BOX/work -r 20 -p half
+	EOF
+}
+
+# 16. oomguard outside the box (root cgroup), told --cgroup /box.
+scenario_cgroup_leak() {
+	setup_box || return
+	OOMGUARD_ARGS="-r 1 --cgroup /box"
+	EARLYOOM_ARGS="-r 1"
+	start_cgwatch
+	start_daemon
+	cgroup_leak_plan
+	stop_cgwatch
+}
+
+# 17. oomguard inside the box, in /box/guard, with no cgroup flag: it must
+# find /box's limit on its own cgroup path.
+scenario_cgroup_inside() {
+	setup_box || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	DAEMON_CGROUP=$BOX/guard
+	start_cgwatch
+	start_daemon
+	cgroup_leak_plan
+	stop_cgwatch
+}
+
+# 18. A box that fits, oomguard inside it as in 17: "hold" keeps
+# CGFITS_HOLD_MIB (60 % of memory.max) of anonymous memory, then "reader"
+# reads CGFITS_READ_MIB of /dev/vda (twice memory.max) CGFITS_PASSES times.
+# Reads of a block device go through its page cache, charged to the box like
+# any file's, and clean: the kernel reclaims it at the limit, so the box sits
+# full (the host checks that memory.current reached >= 90 % of memory.max)
+# while everything in it fits. Not tmpfs: shmem is charged too, but without
+# swap nothing reclaims it. Nobody may die.
+CGFITS_HOLD_MIB=77
+CGFITS_READ_MIB=256
+CGFITS_PASSES=3
+scenario_cgroup_fits() {
+	setup_box || return
+	setup_disk || return
+	cat > /bin/readloop <<'EOF'
+#!/bin/sh
+# readloop FILE MIB PASSES: read MIB of FILE PASSES times, then exit 0.
+i=0
+while [ $i -lt "$3" ]; do
+	dd if="$1" of=/dev/null bs=1M count="$2" 2>/dev/null || exit 1
+	i=$((i + 1))
+done
+EOF
+	chmod +x /bin/readloop
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	DAEMON_CGROUP=$BOX/guard
+	start_cgwatch
+	start_daemon
+	run_plan -t 150 -q 10 <<-EOF
+		hold 0 /bin/hog -n hold -c $BOX/work -m $CGFITS_HOLD_MIB -p half
+		reader held /bin/incg $BOX/work /bin/readloop /dev/vda $CGFITS_READ_MIB $CGFITS_PASSES
+	EOF
+	stop_cgwatch
+	emit "cgfits_hold_mib=$CGFITS_HOLD_MIB"
+	emit "cgfits_read_mib=$CGFITS_READ_MIB"
+	emit "cgfits_passes=$CGFITS_PASSES"
+}
+
+# 19. A box that fits with swap: 256 MiB of zram, the box's memory.swap.max
+# "max", and "fit" grows to CGFITS_ZRAM_MIB of half-compressible data, more
+# than memory.max, and holds it; oomguard inside the box as in 17. What does
+# not fit in the box's RAM goes to swap (the host checks that the box
+# swapped at least CGFITS_ZRAM_MIB - BOX_MAX_MIB), which has room for it.
+# Nobody may die.
+CGFITS_ZRAM_MIB=176
+scenario_cgroup_fits_zram() {
+	setup_zram 256M || return
+	setup_box max || return
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	DAEMON_CGROUP=$BOX/guard
+	start_cgwatch
+	start_daemon
+	echo "fit 0 /bin/hog -n fit -c $BOX/work -m $CGFITS_ZRAM_MIB -p half" | run_plan -t 150 -q 15
+	stop_cgwatch
+	emit "cgfits_zram_mib=$CGFITS_ZRAM_MIB"
+}
+
 # The host boots this first to learn whether an accelerator really works, and
 # how fast the serial port carrying the daemon's log is.
 scenario_probe() {
@@ -567,7 +724,8 @@ if [ "$MODE" = history ]; then
 fi
 case "$SCENARIO" in
 fast-hog | slow-leak | many-growers | protected | thrash | self | kernel-oom | stuck-victim | \
-	fits-zram | fits-disk | burst | zram-big-leak | slow-disk-leak | tmpfs-full | shm-futile | probe)
+	fits-zram | fits-disk | burst | zram-big-leak | slow-disk-leak | tmpfs-full | shm-futile | \
+	cgroup-leak | cgroup-inside | cgroup-fits | cgroup-fits-zram | probe)
 	"scenario_$(echo "$SCENARIO" | tr - _)"
 	stop_daemon
 	report_kernel
