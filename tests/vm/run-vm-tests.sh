@@ -52,6 +52,22 @@
 #                   process holds memory between the floors: the first three
 #                   deaths are workers killed by oomguard, which then logs that
 #                   kills give nothing back and holds off, killing no one for 60 s
+# Scenarios 16-19, container mode: a memory cgroup /box with memory.max
+# 128 MiB on the 512 MiB guest (the machine keeps >= 40 % of MemTotal
+# available, else the workload is wrong), oomguard at its defaults (plus
+# -r 1); every one asserts oomguard's start-up line "memory view: cgroup
+# /box (...)", no kernel kill in /box (memory.events oom_kill) nor on the
+# machine (/proc/vmstat oom_kill):
+#  16 cgroup-leak   a 20 MiB/s leak beside a 16 MiB bystander in /box, oomguard
+#                   outside it with --cgroup /box: its kill record names the
+#                   leak, the bystander lives
+#  17 cgroup-inside the same, oomguard inside the box (/box/guard) with no cgroup
+#                   flag: it finds /box's limit itself
+#  18 cgroup-fits   oomguard inside; 77 MiB of anon held while /dev/vda's page
+#                   cache fills the box (memory.current must reach >= 90 % of
+#                   memory.max, else the workload is wrong): nobody dies
+#  19 cgroup-fits-zram oomguard inside; a 176 MiB process in the box with zram
+#                   and memory.swap.max max: it swaps and fits, nobody dies
 #
 # Prints PASS or FAIL per scenario with the measured numbers (and, on FAIL,
 # the guest's oomguard log and kernel OOM lines), then "N passed, N failed".
@@ -69,7 +85,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib-vm.sh"
 
 usage() {
-	echo "usage: $0 path/to/oomguard [scenario...]  (scenarios: 1-15 or $VM_ALL_SCENARIOS)" >&2
+	echo "usage: $0 path/to/oomguard [scenario...]  (scenarios: 1-19 or $VM_ALL_SCENARIOS)" >&2
 	exit 99
 }
 
@@ -821,6 +837,210 @@ check_shm_futile() {
 		SUMMARY+=" no death in the $(secs "${gap:--1}") after the third"
 	fi
 	SUMMARY+="; error lines: $(run_log | grep -c 'kills in a row gave back less than'); kernel kills (not asserted): $kernel"
+}
+
+# Scenarios 16-19: container mode, a memory cgroup /box of a quarter of RAM
+# (guest/init.sh). cgwatch's cg.* keys and cg_ts= lines hold /box's figures.
+
+# The daemon's log before the load started: its start-up lines.
+startup_log() {
+	sed -n '/^=== vmtest: load starts ===/q;p' "$DIR/daemon.log" 2>/dev/null
+}
+
+# The guest made /box and cgwatch sampled it.
+expect_box() {
+	[ "$(res box)" = /box ] || fail_because "the guest did not set up the memory cgroup /box ($(res error))"
+	[ "$(num cg.samples 0)" -gt 0 ] ||
+		fail_because "cgwatch recorded no sample of /box (cgwatch status $(res cgwatch_status '?'))"
+}
+
+# The daemon ran in cgroup $1 (as /proc/PID/cgroup shows it): where the
+# scenario put it, or the test is not the one it claims to be.
+expect_daemon_in() {
+	[ "$(res daemon_cgroup)" = "$1" ] ||
+		fail_because "harness problem: oomguard ran in the cgroup '$(res daemon_cgroup)', not $1"
+}
+
+# Its start-up log says it watches /box ("memory view: cgroup /box (...)");
+# sets VIEW_LINE to its memory view line.
+expect_memory_view_box() {
+	VIEW_LINE=$(startup_log | grep -m 1 'memory view: ')
+	grep -qF 'memory view: cgroup /box (' <<<"$VIEW_LINE" ||
+		fail_because "oomguard's start-up log has no 'memory view: cgroup /box (...)' line: ${VIEW_LINE:-it has no 'memory view:' line at all}"
+}
+
+# The kernel's memory-cgroup OOM killer did not run in /box: its
+# memory.events oom_kill (which counts the subtree's) did not move.
+expect_no_box_kills() {
+	local start end
+	start=$(num cg.oom_kill_start)
+	end=$(num cg.oom_kill_end)
+	if [ "$start" -lt 0 ] || [ "$end" -lt 0 ]; then
+		fail_because "cannot read /box's memory.events oom_kill (at start '$(res cg.oom_kill_start)', at end '$(res cg.oom_kill_end)')"
+	elif [ "$end" -ne "$start" ]; then
+		fail_because "the kernel's memory-cgroup OOM killer ran $((end - start)) time(s) in /box (memory.events oom_kill $start -> $end)"
+	fi
+}
+
+# oomguard's kill record for LABEL's pid names LABEL; sets KILL_RECORD.
+expect_kill_record_names() {
+	local label=$1 pid
+	pid=$(res "proc.$label.pid")
+	KILL_RECORD=$(run_log | grep -E "(^| )killed pid=$pid " | head -n 1)
+	if [ -z "$KILL_RECORD" ]; then
+		fail_because "no oomguard kill record ('killed pid=$pid ...') for $label"
+	elif ! grep -qF " name=\"$label\" " <<<"$KILL_RECORD"; then
+		fail_because "oomguard's kill record for pid=$pid does not name $label: $KILL_RECORD"
+	fi
+}
+
+# The box, not the machine, ran out: the machine's MemAvailable never fell
+# under CG_MACHINE_MIN_PERCENT of MemTotal. Otherwise a daemon watching the
+# machine could have acted too, and the run would not show the box's view
+# at work: the workload's fault, reported as such.
+CG_MACHINE_MIN_PERCENT=40
+expect_machine_roomy() {
+	local total low
+	total=$(num mem_total_kib)
+	low=$(num mem_available_min_kib)
+	if [ "$total" -le 0 ] || [ "$low" -lt 0 ] || [ $((low * 100)) -lt $((total * CG_MACHINE_MIN_PERCENT)) ]; then
+		fail_because "workload problem: the machine's MemAvailable fell to $(mib "$low") of $(mib "$total") MemTotal, under $CG_MACHINE_MIN_PERCENT %: the machine's view, not the box's, may have acted"
+	fi
+}
+
+# /box's highest memory.current in the cgwatch samples up to MS on
+# supervise's time line: "112 MiB (88 % of memory.max)", or "?". Up to a
+# kill the leak only grows, so that is the box's fill at the kill; a sample
+# taken after a death already shows the memory given back.
+cg_current_upto() {
+	awk -v at="$(($(num start_uptime_ms) + $1))" -v max="$(num cg.max_kib)" -v ok="$(num start_uptime_ms)" '
+		ok < 0 { exit }
+		/^cg_ts=/ {
+			if (substr($1, 7) + 0 > at) exit
+			for (i = 2; i <= NF; i++)
+				if ($i ~ /^current=/ && (!found || substr($i, 9) + 0 > c)) { c = substr($i, 9) + 0; found = 1 }
+		}
+		END {
+			if (!found) print "?"
+			else if (max > 0) printf "%.0f MiB (%.0f %% of memory.max)", c / 1024, 100 * c / max
+			else printf "%.0f MiB", c / 1024
+		}' "$RESULTS"
+}
+
+# "12 MiB (3 % of MemTotal)": the machine's lowest MemAvailable.
+machine_low_words() {
+	local total low
+	total=$(num mem_total_kib)
+	low=$(num mem_available_min_kib)
+	awk -v t="$total" -v l="$low" 'BEGIN { if (t <= 0 || l < 0) print "?"; else printf "%.0f MiB (%.0f %% of MemTotal)", l / 1024, 100 * l / t }'
+}
+
+# The box's own pressure over the run, from cgwatch: "some 1.2 s, full 0.4 s".
+cg_psi_words() {
+	echo "some $(secs $(($(num cg.psi_some_delta_us) / 1000))), full $(secs $(($(num cg.psi_full_delta_us) / 1000)))"
+}
+
+# Scenarios 16 and 17: a 20 MiB/s leak in the box beside a 16 MiB bystander.
+# oomguard must kill the leak before the box's limit calls the kernel's
+# memcg killer. Timings printed only: leak start to its SIGTERM (the first
+# sample that saw it pending, else its death), the box's memory.current
+# then, and the machine's lowest MemAvailable.
+cgroup_leak_checks() {
+	local term_ms start_ms term_words="SIGTERM (seen pending)"
+	expect_box
+	expect_daemon_started
+	expect_memory_view_box
+	expect_killed_by_daemon leak
+	expect_kill_record_names leak
+	expect_survived bystander
+	expect_no_box_kills
+	expect_no_kernel_kills
+	expect_machine_roomy
+	start_ms=$(num proc.leak.start_ms)
+	term_ms=$(num proc.leak.sigterm_pending_ms)
+	if [ "$term_ms" -lt 0 ]; then
+		term_ms=$(num proc.leak.end_ms)
+		term_words="its death (no SIGTERM seen pending)"
+	fi
+	SUMMARY="leak $(res proc.leak.end) (kernel_oom=$(res proc.leak.kernel_oom)) at $(mib "$(num proc.leak.size_kib)"),"
+	if [ "$start_ms" -ge 0 ] && [ "$term_ms" -ge 0 ]; then
+		SUMMARY+=" $(secs $((term_ms - start_ms))) from leak start to $term_words; /box's memory.current then $(cg_current_upto "$term_ms"),"
+	else
+		SUMMARY+=" leak start to SIGTERM unknown,"
+	fi
+	SUMMARY+=" peak $(mib "$(num cg.current_peak_kib)") of $(mib "$(num cg.max_kib)");"
+	SUMMARY+=" bystander $(res proc.bystander.end); /box oom_kill $(res cg.oom_kill_start)->$(res cg.oom_kill_end),"
+	SUMMARY+=" vmstat oom_kill +$(($(num oom_kill_after) - $(num oom_kill_before)));"
+	SUMMARY+=" machine MemAvailable lowest $(machine_low_words); /box pressure $(cg_psi_words);"
+	SUMMARY+=" ${VIEW_LINE:-no memory view line}; kill record: ${KILL_RECORD:-none}"
+}
+
+check_cgroup_leak() {
+	expect_daemon_in /
+	cgroup_leak_checks
+}
+
+check_cgroup_inside() {
+	expect_daemon_in /box/guard
+	cgroup_leak_checks
+}
+
+# Scenario 18: the box sits full of reclaimable page cache beside 60 % of
+# anonymous memory: nobody may die. Unless memory.current reached
+# CG_FULL_MIN_PERCENT of memory.max the run tests nothing: the workload's
+# fault, reported as such.
+CG_FULL_MIN_PERCENT=90
+check_cgroup_fits() {
+	local peak max reader_ms
+	peak=$(num cg.current_peak_kib)
+	max=$(num cg.max_kib)
+	expect_box
+	expect_daemon_in /box/guard
+	expect_daemon_started
+	expect_memory_view_box
+	expect_nothing_killed
+	expect_survived hold
+	[ "$(res proc.reader.end)" = exit:0 ] ||
+		fail_because "reader should have finished its passes (exit:0) but ended as '$(res proc.reader.end)'"
+	expect_no_box_kills
+	expect_no_kernel_kills
+	if [ "$max" -le 0 ] || [ "$peak" -lt 0 ] || [ $((peak * 100)) -lt $((max * CG_FULL_MIN_PERCENT)) ]; then
+		fail_because "workload problem: /box's memory.current peaked at $(mib "$peak"), under $CG_FULL_MIN_PERCENT % of its memory.max $(mib "$max"): the page cache did not fill the box (retune CGFITS_* in guest/init.sh)"
+	fi
+	reader_ms=-1
+	[ "$(num proc.reader.end_ms)" -ge 0 ] && reader_ms=$(($(num proc.reader.end_ms) - $(num proc.reader.start_ms)))
+	SUMMARY="hold $(res proc.hold.end) at $(mib "$(num proc.hold.size_kib)"); reader $(res proc.reader.end) after"
+	SUMMARY+=" $(secs "$reader_ms") ($(res cgfits_passes) passes of $(res cgfits_read_mib) MiB);"
+	SUMMARY+=" /box's memory.current peak $(mib "$peak") of $(mib "$max") (page cache $(mib "$(num cg.file_at_peak_kib)") then);"
+	SUMMARY+=" /box pressure $(cg_psi_words); /box oom_kill $(res cg.oom_kill_start)->$(res cg.oom_kill_end);"
+	SUMMARY+=" machine MemAvailable lowest $(machine_low_words); ${VIEW_LINE:-no memory view line}"
+}
+
+# Scenario 19: a process larger than the box's memory.max that fits with
+# the box's swap (zram, memory.swap.max max): nobody may die. It must reach
+# its size, which past memory.max means the box swapped; cgwatch's peak of
+# memory.swap.current must show it, or the workload is wrong.
+check_cgroup_fits_zram() {
+	[ "$(num zram_disksize_kib 0)" -gt 0 ] || fail_because "the guest has no zram: set-up failed ($(res error))"
+	[ "$(res box_swap_max)" = max ] ||
+		fail_because "harness problem: /box's memory.swap.max is '$(res box_swap_max)', not max"
+	expect_box
+	expect_daemon_in /box/guard
+	expect_daemon_started
+	expect_memory_view_box
+	expect_nothing_killed
+	expect_survived fit
+	expect_no_box_kills
+	expect_no_kernel_kills
+	if [ "$(num proc.fit.held_ms)" -lt 0 ]; then
+		[ "$(num kills)" -gt 0 ] || fail_because "fit never reached its $(res cgfits_zram_mib) MiB (it ended as '$(res proc.fit.end)')"
+	elif [ "$(num cg.swap_peak_kib 0)" -le 0 ]; then
+		fail_because "workload problem: fit holds $(res cgfits_zram_mib) MiB in a box of $(mib "$(num cg.max_kib)") but /box never swapped (memory.swap.current peak $(res cg.swap_peak_kib))"
+	fi
+	SUMMARY="fit $(res proc.fit.end) at $(mib "$(num proc.fit.size_kib)"), reached its size at $(secs "$(num proc.fit.held_ms)");"
+	SUMMARY+=" /box's memory.current peak $(mib "$(num cg.current_peak_kib)") of $(mib "$(num cg.max_kib)"), its swap peak $(mib "$(num cg.swap_peak_kib)");"
+	SUMMARY+=" zram mem_used peak $(mib "$(num zram_peak_used_kib)"); /box pressure $(cg_psi_words);"
+	SUMMARY+=" /box oom_kill $(res cg.oom_kill_start)->$(res cg.oom_kill_end); ${VIEW_LINE:-no memory view line}"
 }
 
 # --- running ------------------------------------------------------------------
