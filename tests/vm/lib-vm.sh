@@ -42,7 +42,7 @@ VM_MODULES="zram virtio_pci virtio_blk ext4 crc32c_generic"
 # What a cached kernel directory holds; a harness that changes it re-unpacks
 # from the cached .deb instead of trusting an old layout.
 VM_CACHE_STAMP="vmlinux modules: $VM_MODULES"
-VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-oom stuck-victim fits-zram fits-disk burst zram-big-leak slow-disk-leak tmpfs-full shm-futile cgroup-leak cgroup-inside cgroup-fits cgroup-fits-zram"
+VM_ALL_SCENARIOS="fast-hog slow-leak many-growers protected thrash self kernel-oom stuck-victim fits-zram fits-disk burst zram-big-leak slow-disk-leak tmpfs-full shm-futile cgroup-leak cgroup-inside cgroup-fits cgroup-fits-zram cgroup-namespace"
 # The disk that swap-on-disk scenarios mkswap in the guest (/dev/vdb); every
 # boot gets a fresh sparse one, so no boot sees another's pages. Its size is
 # per scenario, see vm_scenario_swap_mib.
@@ -369,7 +369,7 @@ vm_build_initramfs() {
 			VM_EARLYOOM_WHY="cannot copy $VM_EARLYOOM and its libraries into the guest"
 		fi
 	fi
-	for prog in hog thrash supervise cgwatch; do
+	for prog in hog thrash supervise cgwatch cgns; do
 		"$VM_CC" -static -O2 -Wall -Wextra -Werror -o "$root/bin/$prog" "$VM_DIR/guest/$prog.c" ||
 			vm_fail_harness "cannot build guest program $prog"
 	done

@@ -85,7 +85,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib-vm.sh"
 
 usage() {
-	echo "usage: $0 path/to/oomguard [scenario...]  (scenarios: 1-19 or $VM_ALL_SCENARIOS)" >&2
+	echo "usage: $0 path/to/oomguard [scenario...]  (scenarios: 1-20 or $VM_ALL_SCENARIOS)" >&2
 	exit 99
 }
 
@@ -861,12 +861,20 @@ expect_daemon_in() {
 		fail_because "harness problem: oomguard ran in the cgroup '$(res daemon_cgroup)', not $1"
 }
 
-# Its start-up log says it watches /box ("memory view: cgroup /box (...)");
-# sets VIEW_LINE to its memory view line.
-expect_memory_view_box() {
+# Its start-up log says it watches cgroup $1, with memory.max $2 when given
+# ("memory view: cgroup /box (memory.max 128 MiB, ..."); sets VIEW_LINE to
+# its memory view line.
+expect_memory_view() {
+	local want="memory view: cgroup $1 ("
+	[ -n "${2:-}" ] && want+="memory.max $2"
 	VIEW_LINE=$(startup_log | grep -m 1 'memory view: ')
-	grep -qF 'memory view: cgroup /box (' <<<"$VIEW_LINE" ||
-		fail_because "oomguard's start-up log has no 'memory view: cgroup /box (...)' line: ${VIEW_LINE:-it has no 'memory view:' line at all}"
+	grep -qF -- "$want" <<<"$VIEW_LINE" ||
+		fail_because "oomguard's start-up log has no '$want...' line: ${VIEW_LINE:-it has no 'memory view:' line at all}"
+}
+
+# The same for /box as the host sees it, of any size.
+expect_memory_view_box() {
+	expect_memory_view /box
 }
 
 # The kernel's memory-cgroup OOM killer did not run in /box: its
@@ -946,7 +954,6 @@ cg_psi_words() {
 # sample that saw it pending, else its death), the box's memory.current
 # then, and the machine's lowest MemAvailable.
 cgroup_leak_checks() {
-	local term_ms start_ms term_words="SIGTERM (seen pending)"
 	expect_box
 	expect_daemon_started
 	expect_memory_view_box
@@ -956,6 +963,12 @@ cgroup_leak_checks() {
 	expect_no_box_kills
 	expect_no_kernel_kills
 	expect_machine_roomy
+	cgroup_leak_summary
+}
+
+# The numbers of a leak in the box: SUMMARY.
+cgroup_leak_summary() {
+	local term_ms start_ms term_words="SIGTERM (seen pending)"
 	start_ms=$(num proc.leak.start_ms)
 	term_ms=$(num proc.leak.sigterm_pending_ms)
 	if [ "$term_ms" -lt 0 ]; then
@@ -983,6 +996,43 @@ check_cgroup_leak() {
 check_cgroup_inside() {
 	expect_daemon_in /box/guard
 	cgroup_leak_checks
+}
+
+# Scenario 20: oomguard in a cgroup namespace rooted at /box (cgns), the
+# real container. Inside, its own cgroup is /guard and the box is "/": it
+# must take the namespace's root as its view, kill the leak there, and keep
+# quiet about the kernel's kill in /other, a cgroup outside the container
+# (that kill moved /proc/vmstat, the host's counter, not the box's).
+CGNS_VIEW=/
+check_cgroup_namespace() {
+	local box_d other_d vm_d line
+	expect_box
+	expect_daemon_in /box/guard
+	if [ -z "$(res daemon_cgroupns)" ] || [ "$(res daemon_cgroupns)" = "$(res init_cgroupns)" ]; then
+		fail_because "harness problem: oomguard ran in the cgroup namespace '$(res daemon_cgroupns)', not one of its own (init's is $(res init_cgroupns))"
+	fi
+	grep -qw memory <<<"$(res box_subtree_control)" ||
+		fail_because "harness problem: cgns did not enable memory in the namespace root's cgroup.subtree_control ('$(res box_subtree_control)')"
+	expect_daemon_started
+	expect_memory_view "$CGNS_VIEW" "$(mib "$(num box_max_kib)")"
+	expect_killed_by_daemon leak
+	expect_kill_record_names leak
+	expect_survived bystander
+	expect_no_box_kills
+	expect_machine_roomy
+	box_d=$(($(num cg.oom_kill_end) - $(num cg.oom_kill_start)))
+	other_d=$(($(num other.oom_kill_end) - $(num other.oom_kill_start)))
+	vm_d=$(($(num oom_kill_after) - $(num oom_kill_before)))
+	if [ "$(res proc.other.end)" != signal:9 ] || [ "$other_d" -ne 1 ]; then
+		fail_because "workload problem: the kernel's memory-cgroup OOM killer did not kill 'other' in /other once (it ended as '$(res proc.other.end)', /other's memory.events oom_kill $(res other.oom_kill_start) -> $(res other.oom_kill_end)): nothing shows that a kill outside the container goes unreported"
+	fi
+	[ "$vm_d" -eq $((other_d + box_d)) ] ||
+		fail_because "the kernel's OOM killer ran $vm_d time(s) on the machine (/proc/vmstat oom_kill), not only in /other ($other_d) and /box ($box_d)"
+	line=$(run_log | grep -m 1 "the kernel's OOM killer ran")
+	[ -z "$line" ] ||
+		fail_because "oomguard reported a kernel OOM kill, but the only one was outside its container (/other): $line"
+	cgroup_leak_summary
+	SUMMARY+="; /other: other $(res proc.other.end) at $(mib "$(num proc.other.size_kib)") of $(mib "$(num other_max_kib)"), oomguard's kernel-OOM lines: $(run_log | grep -c "the kernel's OOM killer ran")"
 }
 
 # Scenario 18: the box sits full of reclaimable page cache beside 60 % of

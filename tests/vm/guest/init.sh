@@ -9,7 +9,7 @@
 #                            fits-zram | fits-disk | burst | zram-big-leak |
 #                            slow-disk-leak | tmpfs-full | shm-futile |
 #                            cgroup-leak | cgroup-inside | cgroup-fits |
-#                            cgroup-fits-zram | probe
+#                            cgroup-fits-zram | cgroup-namespace | probe
 #   oomguard.mode=MODE       oomguard (default) | none | earlyoom | history
 #                            (history: no workload and no daemon, only read
 #                            the history an earlier boot left on the state disk)
@@ -187,7 +187,8 @@ oom_kill_count() {
 # Starts the daemon for MODE with the scenario's arguments ($OOMGUARD_ARGS or
 # $EARLYOOM_ARGS, word-split on purpose) at oom_score_adj $DAEMON_ADJ and,
 # when $DAEMON_CGROUP names a cgroup v2 directory, in that cgroup from its
-# first instruction (it reads /proc/self/cgroup at start-up).
+# first instruction (it reads /proc/self/cgroup at start-up). $DAEMON_WRAP,
+# word-split too, is a command that execs the daemon after it (cgns).
 start_daemon() {
 	DAEMON_PID=
 	# The argument strings are split into words on purpose (set -f is on).
@@ -198,6 +199,8 @@ start_daemon() {
 	earlyoom) set -- /bin/earlyoom $EARLYOOM_ARGS ;;
 	*) emit "error=unknown mode $MODE"; return 1 ;;
 	esac
+	# shellcheck disable=SC2086
+	[ -n "${DAEMON_WRAP:-}" ] && set -- $DAEMON_WRAP "$@"
 	emit "daemon_cmd=$*"
 	(
 		echo "${DAEMON_ADJ:-0}" > /proc/self/oom_score_adj
@@ -567,13 +570,20 @@ BOX_MAX_MIB=128
 # The box and its two leaves, plus /bin/incg DIR PROGRAM ARGS..., which runs
 # a program in cgroup DIR at oom_score_adj 0 (supervise's children inherit
 # its -1000; hog sets its own), for programs that cannot join by themselves.
-# $1: the box's memory.swap.max (default 0: no swap for the box).
+# $1: the box's memory.swap.max (default 0: no swap for the box). $2
+# "later": leave /box's cgroup.subtree_control empty, so that a process can
+# still join /box itself (scenario 20's container runtime) and enable the
+# memory controller below it once it has moved into a leaf.
 setup_box() {
 	mkdir -p "$CG_ROOT"
 	if ! mount -t cgroup2 none "$CG_ROOT" || ! echo +memory > "$CG_ROOT/cgroup.subtree_control" ||
 		! mkdir "$BOX" || ! echo "${BOX_MAX_MIB}M" > "$BOX/memory.max" ||
-		! echo +memory > "$BOX/cgroup.subtree_control" || ! mkdir "$BOX/work" "$BOX/guard"; then
+		! mkdir "$BOX/work" "$BOX/guard"; then
 		emit "error=setting up the memory cgroup $BOX failed"
+		return 1
+	fi
+	if [ "${2:-}" != later ] && ! echo +memory > "$BOX/cgroup.subtree_control"; then
+		emit "error=enabling memory below $BOX failed"
 		return 1
 	fi
 	# Absent where the kernel does no swap accounting; the scenarios
@@ -696,6 +706,56 @@ scenario_cgroup_fits_zram() {
 	emit "cgfits_zram_mib=$CGFITS_ZRAM_MIB"
 }
 
+# 20. The real container: oomguard inside a cgroup namespace whose root is
+# /box, as LXC, Docker (cgroupns=private, its default on cgroup v2) and
+# Kubernetes run it; there /proc/self/cgroup reads "/guard" and the
+# cgroup2 mount shows /box as its root "/", with /box's memory.max. The
+# daemon's launcher joins /box while /box enables no controller below it
+# yet; cgns then unshares the cgroup namespace (root: /box) and a mount
+# namespace, mounts cgroup2 afresh, moves itself into /guard (/box/guard on
+# the host), enables +memory in the root's subtree_control, as a container's
+# init would, and execs oomguard with no cgroup flag. The workload is
+# cgroup-leak's, after "other": outside the box, in /other (memory.max
+# OTHER_MAX_MIB, no swap), a hog that the kernel's memory-cgroup OOM
+# killer kills while oomguard runs, so that /proc/vmstat oom_kill moves
+# once for a kill that is not the container's to report.
+OTHER=$CG_ROOT/other
+OTHER_MAX_MIB=32
+other_oom_kill() {
+	sed -n 's/^oom_kill //p' "$OTHER/memory.events" 2>/dev/null
+}
+scenario_cgroup_namespace() {
+	setup_box 0 later || return
+	if ! mkdir "$OTHER" || ! echo "${OTHER_MAX_MIB}M" > "$OTHER/memory.max"; then
+		emit "error=setting up the memory cgroup $OTHER failed"
+		return
+	fi
+	[ -e "$OTHER/memory.swap.max" ] && echo 0 > "$OTHER/memory.swap.max"
+	emit "other_max_kib=$(($(cat "$OTHER/memory.max") / 1024))"
+	emit "other.oom_kill_start=$(other_oom_kill)"
+	OOMGUARD_ARGS="-r 1"
+	EARLYOOM_ARGS="-r 1"
+	DAEMON_CGROUP=$BOX
+	DAEMON_WRAP="/bin/cgns -m /guard -s +memory"
+	start_cgwatch
+	start_daemon
+	# What cgns left: memory enabled below /box (else, with no daemon,
+	# enable it here), and the daemon in a cgroup namespace of its own.
+	emit "box_subtree_control=$(cat "$BOX/cgroup.subtree_control")"
+	grep -qw memory "$BOX/cgroup.subtree_control" || echo +memory > "$BOX/cgroup.subtree_control"
+	if [ -n "$DAEMON_PID" ]; then
+		emit "daemon_cgroupns=$(readlink "/proc/$DAEMON_PID/ns/cgroup")"
+		emit "init_cgroupns=$(readlink /proc/self/ns/cgroup)"
+	fi
+	run_plan -t 60 -q 5 <<-EOF
+		other 0 /bin/hog -n other -c $OTHER -p touch
+		bystander dead:other /bin/hog -n bystander -c $BOX/work -m 16 -p touch
+		leak held /bin/hog -n leak -c $BOX/work -r 20 -p half
+	EOF
+	stop_cgwatch
+	emit "other.oom_kill_end=$(other_oom_kill)"
+}
+
 # The host boots this first to learn whether an accelerator really works, and
 # how fast the serial port carrying the daemon's log is.
 scenario_probe() {
@@ -725,7 +785,7 @@ fi
 case "$SCENARIO" in
 fast-hog | slow-leak | many-growers | protected | thrash | self | kernel-oom | stuck-victim | \
 	fits-zram | fits-disk | burst | zram-big-leak | slow-disk-leak | tmpfs-full | shm-futile | \
-	cgroup-leak | cgroup-inside | cgroup-fits | cgroup-fits-zram | probe)
+	cgroup-leak | cgroup-inside | cgroup-fits | cgroup-fits-zram | cgroup-namespace | probe)
 	"scenario_$(echo "$SCENARIO" | tr - _)"
 	stop_daemon
 	report_kernel
