@@ -552,7 +552,7 @@ scenario_shm_futile() {
 	emit "shmem_end_kib=$(meminfo_kib Shmem)"
 }
 
-# 16-19: container mode (#16). A memory cgroup /box whose memory.max,
+# 16-20: container mode (#16). A memory cgroup /box whose memory.max,
 # BOX_MAX_MIB, is a quarter of the guest's RAM: the box runs out while the
 # machine as a whole keeps most of its memory free (the host checks that the
 # machine's MemAvailable stayed >= 40 % of MemTotal), so only a daemon that
