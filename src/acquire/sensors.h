@@ -1,7 +1,8 @@
 /* Memory samples read through descriptors kept open for the daemon's life:
  * /proc/meminfo, /proc/vmstat, /proc/swaps, /proc/zoneinfo, /proc/loadavg
  * and the mm_stat of zram swap devices; in container mode also the watched
- * cgroup's memory files, whose view of memory the sample then carries. Each read is a pread at offset 0
+ * cgroup's memory files, for a second sample that carries its view of
+ * memory (sensors_sample_cgroup). Each read is a pread at offset 0
  * into a fixed buffer: no open and no allocation per sample. Pressure files
  * are acquire/pressure.c's. */
 #pragma once
@@ -55,8 +56,9 @@ int sensors_open(struct sensors *s, const struct procfs *procfs, const char *sys
 
 /* Container mode: sample the cgroup at path (its memory.max binds) and,
  * when swap_path is another cgroup ("" or NULL: none), that one's swap
- * figures too, with sensors_sample_cgroup(). Opens their files now. Returns 0, or -errno as
- * memcg_files_open (-ENOENT: gone, or no memory controller). */
+ * figures too, with sensors_sample_cgroup(). Opens their files now.
+ * Returns 0, or -errno as memcg_files_open (-ENOENT: gone, or no memory
+ * controller). */
 int sensors_open_memcg(struct sensors *s, const struct cgroupfs *cg, const char *path,
 		       const char *swap_path);
 
