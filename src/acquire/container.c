@@ -77,7 +77,7 @@ static int choose_given(struct container *c, const struct config *cfg, const str
 {
 	const char *path = cfg->cgroup_path;
 	const char *where = cfg->cgroupfs_path ? cfg->cgroupfs_path : "/sys/fs/cgroup";
-	char esc[ESC_PATH_SIZE], how[MEMCG_LIMIT_PATH_MAX * 4 + 64];
+	char esc[ESC_PATH_SIZE], how[HOW_SIZE];
 	struct memcg_sample probe;
 	int dir_fd = -1, r;
 
@@ -123,7 +123,7 @@ static int choose_given(struct container *c, const struct config *cfg, const str
 	return 0;
 }
 
-/* No flag: the limit on our own cgroup path, if any. Returns 0. */
+/* No flag: the limit on our own cgroup path, if any, into *c. */
 static void choose_own(struct container *c, const struct procfs *procfs, const struct cgroupfs *cg,
 		       pid_t self, uint64_t mem_total_kib)
 {
