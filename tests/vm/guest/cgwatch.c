@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest.h"
+
 /* memory.stat of 6.1 is about 1.5 KiB; memory.events and memory.pressure
  * are a few lines. */
 #define READ_BUF_LEN 8192
@@ -59,53 +61,6 @@ static void on_term(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-/* One line, one write: keeps lines whole on the serial port. */
-__attribute__((format(printf, 1, 2)))
-static void emit(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int len = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return;
-	if (len > (int)sizeof(line) - 2)
-		len = (int)sizeof(line) - 2;
-	line[len++] = '\n';
-	ssize_t ignored = write(STDOUT_FILENO, line, (size_t)len);
-	(void)ignored;
-}
-
-/* Reads a whole small file of the cgroup directory into buf; returns its
- * length or -1. */
-static ssize_t read_at(int dir_fd, const char *name, char *buf, size_t size)
-{
-	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	ssize_t len = read(fd, buf, size - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = '\0';
-	return len;
-}
-
-/* Value after "KEY " at a line start ("anon 1234", "oom_kill 0"), or -1. */
-static long long field(const char *text, const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (strncmp(p, key, klen) == 0 && p[klen] == ' ')
-			return strtoll(p + klen + 1, NULL, 10);
-	}
-	return -1;
 }
 
 /* total= of the line starting with KIND in memory.pressure:

@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest.h"
+
 #define MAX_PROCS 64
 #define MAX_ARGS 24
 /* A plan line is a label, a start condition and a short command line. */
@@ -98,59 +100,12 @@ static long now_ms(void)
 	return (ts.tv_sec - t0.tv_sec) * 1000 + (ts.tv_nsec - t0.tv_nsec) / 1000000;
 }
 
-/* One line, one write: keeps lines whole on the serial port. */
-__attribute__((format(printf, 1, 2)))
-static void emit(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int len = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return;
-	if (len > (int)sizeof(line) - 2)
-		len = (int)sizeof(line) - 2;
-	line[len++] = '\n';
-	ssize_t ignored = write(STDOUT_FILENO, line, (size_t)len);
-	(void)ignored;
-}
-
-/* Reads a whole small file into buf; returns its length or -1. */
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	ssize_t len = read(fd, buf, size - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = '\0';
-	return len;
-}
-
-/* Value after "KEY" at a line start ("MemAvailable:  123 kB", "oom_kill 3"),
- * or -1 when the key is missing. */
-static long field(const char *text, const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (strncmp(p, key, klen) == 0)
-			return strtol(p + klen, NULL, 10);
-	}
-	return -1;
-}
-
 static struct mem read_mem(void)
 {
 	static char buf[READ_BUF_LEN];
 	struct mem m = { -1, -1, -1, -1, -1, -1, -1 };
 
-	if (read_file("/proc/meminfo", buf, sizeof(buf)) > 0) {
+	if (read_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) > 0) {
 		m.mem_available_kib = field(buf, "MemAvailable:");
 		m.mem_total_kib = field(buf, "MemTotal:");
 		m.swap_free_kib = field(buf, "SwapFree:");
@@ -174,7 +129,7 @@ static struct zram read_zram(void)
 	long long f[6];
 	char *p = buf, *endp;
 
-	if (read_file("/sys/block/zram0/mm_stat", buf, sizeof(buf)) <= 0)
+	if (read_at(AT_FDCWD, "/sys/block/zram0/mm_stat", buf, sizeof(buf)) <= 0)
 		return z;
 	for (int i = 0; i < 6; i++, p = endp) {
 		f[i] = strtoll(p, &endp, 10);
@@ -194,21 +149,9 @@ static long long read_zram_disksize(void)
 {
 	char buf[64];
 
-	if (read_file("/sys/block/zram0/disksize", buf, sizeof(buf)) <= 0)
+	if (read_at(AT_FDCWD, "/sys/block/zram0/disksize", buf, sizeof(buf)) <= 0)
 		return 0;
 	return strtoll(buf, NULL, 10);
-}
-
-/* 64-bit value after KEY at a line start of /proc/vmstat, or -1. */
-static long long field_ll(const char *text, const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (strncmp(p, key, klen) == 0)
-			return strtoll(p + klen, NULL, 10);
-	}
-	return -1;
 }
 
 /* Lines like "workingset_refault_anon 1234" ("pswpin 56", "oom_kill 0"). */
@@ -217,13 +160,13 @@ static struct vmstat read_vmstat(void)
 	static char buf[READ_BUF_LEN];
 	struct vmstat v = { -1, -1, -1, -1, -1 };
 
-	if (read_file("/proc/vmstat", buf, sizeof(buf)) <= 0)
+	if (read_at(AT_FDCWD, "/proc/vmstat", buf, sizeof(buf)) <= 0)
 		return v;
-	v.refault_anon = field_ll(buf, "workingset_refault_anon ");
-	v.refault_file = field_ll(buf, "workingset_refault_file ");
-	v.pswpin = field_ll(buf, "pswpin ");
-	v.pswpout = field_ll(buf, "pswpout ");
-	v.oom_kill = field_ll(buf, "oom_kill ");
+	v.refault_anon = field(buf, "workingset_refault_anon");
+	v.refault_file = field(buf, "workingset_refault_file");
+	v.pswpin = field(buf, "pswpin");
+	v.pswpout = field(buf, "pswpout");
+	v.oom_kill = field(buf, "oom_kill");
 	return v;
 }
 
@@ -240,7 +183,7 @@ static void read_psi(long long *some_us, long long *full_us)
 	char buf[512];
 
 	*some_us = *full_us = -1;
-	if (read_file("/proc/pressure/memory", buf, sizeof(buf)) <= 0)
+	if (read_at(AT_FDCWD, "/proc/pressure/memory", buf, sizeof(buf)) <= 0)
 		return;
 	for (char *line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		char *total = strstr(line, "total=");
@@ -261,7 +204,7 @@ static int read_live_status(pid_t pid, char *buf, size_t size)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file(path, buf, size) <= 0)
+	if (read_at(AT_FDCWD, path, buf, size) <= 0)
 		return -1;
 	const char *state = strstr(buf, "\nState:");
 	if (!state)
