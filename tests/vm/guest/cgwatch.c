@@ -142,14 +142,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (adj >= 0) {
-		ssize_t ignored = write(adj, "-1000", 5);
-		(void)ignored;
-		close(adj);
-	}
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
-		fprintf(stderr, "cgwatch: mlockall: %s (going on)\n", strerror(errno));
+	protect_self("cgwatch");
 	struct sigaction sa = { .sa_handler = on_term };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

@@ -1,13 +1,15 @@
 /* What the guest's C programs (supervise, cgwatch) share: one line to the
- * serial port in one write, a small file read whole, and a number after a
- * key. Header-only: each program is built alone, static, by lib-vm.sh. */
+ * serial port in one write, a small file read whole, a number after a key,
+ * and staying alive through the memory shortage they watch. Header-only: each program is built alone, static, by lib-vm.sh. */
 #pragma once
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* One line, one write: keeps lines whole on the serial port. */
@@ -57,4 +59,20 @@ static long long field(const char *text, const char *key)
 			return strtoll(p + klen, NULL, 10);
 	}
 	return -1;
+}
+
+/* The watcher must outlive what it watches: out of the kernel's reach
+ * (oom_score_adj -1000) and never paged out. name prefixes the one line
+ * said when mlockall fails (the run goes on). */
+static void protect_self(const char *name)
+{
+	int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (adj >= 0) {
+		ssize_t ignored = write(adj, "-1000", 5);
+		(void)ignored;
+		close(adj);
+	}
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+		fprintf(stderr, "%s: mlockall: %s (going on)\n", name, strerror(errno));
 }

@@ -391,14 +391,7 @@ int main(int argc, char **argv)
 	if (read_plan() < 0)
 		return 2;
 
-	int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (adj >= 0) {
-		ssize_t ignored = write(adj, "-1000", 5);
-		(void)ignored;
-		close(adj);
-	}
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
-		fprintf(stderr, "supervise: mlockall: %s (going on)\n", strerror(errno));
+	protect_self("supervise");
 
 	int status_pipe[2];
 	if (pipe2(status_pipe, O_CLOEXEC) != 0) {
