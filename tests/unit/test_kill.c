@@ -23,6 +23,7 @@
 #include "act/kill.h"
 #include "parse/pidinfo.h"
 #include "acquire/procfs.h"
+#include "fixture.h"
 
 enum child_kind {
 	CHILD_DEFAULT,		/* SIGTERM kills it */
@@ -698,40 +699,6 @@ Test(kill, cgroup_procs_fallback_checks_membership, .init = cg_setup, .fini = cg
 	close(b.go_fd);
 }
 
-/* Send our stderr (where log_msg writes) to a file until capture_end, which
- * returns what was written. */
-static char capture_path[64];
-static int saved_stderr = -1;
-
-static void capture_begin(void)
-{
-	int fd;
-
-	snprintf(capture_path, sizeof(capture_path), "/tmp/oomguard-kill-log-XXXXXX");
-	fd = mkstemp(capture_path);
-	cr_assert_geq(fd, 0);
-	saved_stderr = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-}
-
-static const char *capture_end(void)
-{
-	static char buf[8192];
-	int fd;
-	ssize_t n;
-
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	fd = open(capture_path, O_RDONLY | O_CLOEXEC);
-	cr_assert_geq(fd, 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	unlink(capture_path);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
-
 /* Whoever owns a cgroup subtree names its cgroups: a quote, an escape
  * sequence and spaces in the name reach the log escaped. The fake root has
  * no cgroup.kill, so the kill says so, naming the cgroup. (A newline cannot
@@ -748,6 +715,7 @@ Test(kill, a_hostile_cgroup_name_is_escaped_in_the_log, .init = cg_setup, .fini 
 		.victim = &v, .first_signal = SIGKILL, .timeout_ms = 3000, .cgroup = true,
 	};
 	char real[sizeof(cg_dir)], dir[700], file[760], saved[sizeof(cg_dir)], num[16], want[700];
+	static char log_buf[8192];
 	const char *log;
 	int fd, len;
 
@@ -777,9 +745,9 @@ Test(kill, a_hostile_cgroup_name_is_escaped_in_the_log, .init = cg_setup, .fini 
 	cr_assert_eq(cgroupfs_open(&fake_cg, fake_root), 0);
 	kill_init(&fake, &proc, &fake_cg);
 	sample_of(a.pid, &v);
-	capture_begin();
+	fixture_capture_start();
 	cr_expect_eq(kill_execute(&fake, &req, &out), 0);
-	log = capture_end();
+	log = fixture_capture_end(log_buf, sizeof(log_buf));
 	cgroupfs_close(&fake_cg);
 	cr_expect_eq(out.scope, KILL_SCOPE_CGROUP);
 	expect_killed_by(a.pid, SIGKILL);
