@@ -24,6 +24,11 @@ void select_set_subtree(struct selection *sel, const char *subtree)
 	sel->subtree = subtree;
 }
 
+bool select_within(const char *subtree, const struct proc_text *text)
+{
+	return !subtree || (text && text->cgroup && memcg_path_within(text->cgroup, subtree));
+}
+
 bool select_skipped(const struct skip_set *skip, pid_t pid, uint64_t starttime)
 {
 	if (!skip)
@@ -71,7 +76,7 @@ void select_visit(const struct proc_sample *p, const struct proc_text *text, voi
 	struct candidate c;
 	enum badness_skip skip;
 
-	if (sel->subtree && (!text || !text->cgroup || !memcg_path_within(text->cgroup, sel->subtree))) {
+	if (!select_within(sel->subtree, text)) {
 		sel->n_outside++;
 		return;
 	}

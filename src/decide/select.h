@@ -49,6 +49,11 @@ void select_set_skip(struct selection *sel, const struct skip_set *skip);
  * select_init. */
 void select_set_subtree(struct selection *sel, const char *subtree);
 
+/* Pure: is the process whose text this is in the cgroup subtree (NULL:
+ * every process is)? One whose cgroup was not read is in none. The one
+ * test for the selection and for --list. */
+bool select_within(const char *subtree, const struct proc_text *text);
+
 /* Pure: is (pid, starttime) in skip? */
 bool select_skipped(const struct skip_set *skip, pid_t pid, uint64_t starttime);
 

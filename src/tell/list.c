@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "decide/badness.h"
-#include "parse/memcg.h"
+#include "decide/select.h"
 #include "log.h"
 #include "acquire/sensors.h"
 #include "tell/report.h"
@@ -39,7 +39,7 @@ static void collect_visit(const struct proc_sample *p, const struct proc_text *t
 	struct candidate c;
 	struct row *row;
 
-	if (col->subtree && (!text->cgroup || !memcg_path_within(text->cgroup, col->subtree)))
+	if (!select_within(col->subtree, text))
 		return;
 	if (badness_evaluate(col->cfg, p, text, col->self, col->totalpages, col->page_kib, &c) != SKIP_NONE)
 		return;
