@@ -257,7 +257,7 @@ static struct decision decide_views(struct loop *l)
 	l->machine_last = decide_shortage(&l->decide, l->cfg, &l->s);
 	l->last = l->machine_last;
 	l->in_cgroup = false;
-	if (!l->container->on || !l->cs_valid)
+	if (!l->cs_valid)	/* only ever true in container mode */
 		return l->last;
 	l->cgroup_last = decide_shortage(&l->decide_cg, l->cfg, &l->cs);
 	if (l->cgroup_last.action > l->machine_last.action ||
@@ -592,22 +592,23 @@ static void report_kernel_oom(struct loop *l, const struct kernel_oom_event *ev)
 /* The watched cgroup's memory.events oom_kill, when watch_own_counter(). */
 static void watch_cgroup_oom(struct loop *l)
 {
-	uint64_t kills;
+	uint64_t kills, before = l->last_cgroup_oom_kill;
+	bool had = l->have_cgroup_oom_kill;
 
 	if (sensors_memcg_oom_kill(&l->sensors, &kills) < 0)
 		return;
-	if (l->have_cgroup_oom_kill && kills > l->last_cgroup_oom_kill) {
-		struct kernel_oom_event ev = { .kills = kills - l->last_cgroup_oom_kill,
-					       .cgroups_known = true, .n_cgroups = 1 };
+	/* The report says the counter as it is now. */
+	l->last_cgroup_oom_kill = kills;
+	l->have_cgroup_oom_kill = true;
+	if (had && kills > before) {
+		struct kernel_oom_event ev = { .kills = kills - before, .cgroups_known = true,
+					       .n_cgroups = 1 };
 
 		snprintf(ev.cgroup[0].path, sizeof(ev.cgroup[0].path), "%.*s",
 			 (int)sizeof(ev.cgroup[0].path) - 1, l->container->limit.path);
 		ev.cgroup[0].kills = ev.kills;
-		l->last_cgroup_oom_kill = kills;
 		report_kernel_oom(l, &ev);
 	}
-	l->last_cgroup_oom_kill = kills;
-	l->have_cgroup_oom_kill = true;
 }
 
 /* Watch /proc/vmstat's oom_kill; when it moved, walk the cgroup tree to
