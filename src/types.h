@@ -103,8 +103,9 @@ struct pressure_reading {
 struct sample {
 	uint64_t time_ms;		/* CLOCK_MONOTONIC of the meminfo read */
 	/* The memory the decision sees: the machine's /proc/meminfo, or in
-	 * container mode the watched cgroup's view of it (parse/memcg.h
-	 * memcg_view), whose swap is capped by the machine's. */
+	 * the cgroup's sample of container mode the watched cgroup's view of
+	 * it (parse/memcg.h memcg_view), whose swap is capped by the
+	 * machine's. */
 	struct meminfo mi;
 	struct meminfo machine;		/* /proc/meminfo as read */
 	bool cgroup_view;		/* mi is a cgroup's view */
@@ -338,9 +339,10 @@ struct kernel_oom_event {
  *   struct memcg_limit; acquire/sensors.c then reads that cgroup's files
  *   through the cgroupfs seam into struct memcg_sample with every sample;
  *   parse/memcg.c's memcg_view() turns the sample and /proc/meminfo into a
- *   struct meminfo as the cgroup sees memory, which takes the place of
- *   sample.mi (the machine's stays in sample.machine), so that decide's
- *   floors and policy run unchanged;
+ *   struct meminfo as the cgroup sees memory: the mi of a second struct
+ *   sample, the cgroup's (sample.machine keeps /proc/meminfo), which the
+ *   loop decides on beside the machine's, so that decide's floors and
+ *   policy run unchanged on either;
  *   decide/badness.c's badness_memcg_totalpages() gives the totalpages the
  *   memcg OOM killer scores with, for select and --list.
  * All sizes here are bytes, as the cgroup files print them. */
