@@ -318,6 +318,41 @@ Test(container, a_box_running_out_is_warned_about_as_the_boxs, .init = loop_init
 	cr_expect(strstr(log, "would kill first pid=116 name=\"app\"") != NULL, "%s", log);
 }
 
+static unsigned count_in(const char *text, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+Test(container, a_box_whose_files_stop_reading_leaves_the_machine_watching, .init = loop_init,
+     .fini = loop_fini)
+{
+	char log[8192], path[128];
+
+	put_box(100, 90, 4, 0);
+	start((const char *const[]){ "--dryrun", "-r", "0", NULL });
+	cr_assert_eq(loop_tick(&loop, 1000), 0);
+	cr_assert(loop.cs_valid);
+	snprintf(path, sizeof(path), "%s/box", cg_dir);
+	fixture_capture_start();
+	/* Rewritten in place: the kept descriptor reads the broken text. */
+	fixture_puts(path, "memory.stat", "anon many\n");
+	cr_expect_eq(loop_tick(&loop, 2000), 0, "the daemon goes on");
+	cr_expect_not(loop.cs_valid);
+	cr_expect_not(loop.in_cgroup, "the machine's view alone is in force");
+	cr_expect_eq(loop_tick(&loop, 3000), 0);
+	put_box(100, 90, 4, 0);
+	cr_expect_eq(loop_tick(&loop, 4000), 0);
+	fixture_capture_end(log, sizeof(log));
+	cr_expect(loop.cs_valid);
+	cr_expect_eq(count_in(log, "cgroup /box: its memory files are malformed; watching the "
+			      "machine alone until they read again"), 1, "said once: %s", log);
+	cr_expect_eq(count_in(log, "cgroup /box: its memory files read again"), 1, "%s", log);
+}
+
 Test(container, the_machine_view_sees_neither_the_box_nor_its_limit, .init = loop_init,
      .fini = loop_fini)
 {
